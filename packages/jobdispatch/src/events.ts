@@ -1,0 +1,136 @@
+/**
+ * Job events: what happened to a job, in the order it happened. Backends emit them (the Redis
+ * backend carries them across processes); the dispatcher fans them out to listeners and to
+ * `events()` iterators.
+ */
+import type { JobError, JobPriority, JobProgress } from './job.js';
+
+export type JobEventType =
+  | 'queued'
+  | 'started'
+  | 'progress'
+  | 'completed'
+  | 'failed'
+  | 'cancelled'
+  | 'cancelling'
+  | 'duplicated'
+  | 'promoted'
+  | 'retrying'
+  | 'stuck';
+
+export interface JobEvent {
+  readonly type: JobEventType;
+  readonly jobId: string;
+  /** The job type. */
+  readonly name: string;
+  /** The job's priority when the event happened (after a promotion: the new one). */
+  readonly priority: JobPriority;
+  /** When it happened, ms since the epoch. */
+  readonly at: number;
+  /** started, progress, completed, failed, retrying, stuck: the attempt concerned. */
+  readonly attempt?: number;
+  /** started: how long the job waited in the queue for this attempt. */
+  readonly waitMs?: number;
+  /** progress. */
+  readonly progress?: JobProgress;
+  /** failed, retrying, cancelled: why. */
+  readonly error?: JobError;
+  /** duplicated: the execution the new job joined. */
+  readonly duplicateOf?: string;
+  /** promoted: the level it left. */
+  readonly fromPriority?: JobPriority;
+  /** retrying: the delay before the next attempt. */
+  readonly delayMs?: number;
+}
+
+export type JobEventListener = (event: JobEvent) => void;
+
+/** The event types after which a job never changes again. */
+export const FINAL_EVENT_TYPES: ReadonlySet<JobEventType> = new Set<JobEventType>([
+  'completed',
+  'failed',
+  'cancelled',
+  'duplicated',
+]);
+
+/** A set of listeners; a listener that throws is reported to `onError` and does not stop the rest. */
+export class EventHub {
+  private readonly listeners = new Set<JobEventListener>();
+
+  constructor(private readonly onError: (error: unknown) => void = reportListenerError) {}
+
+  get size(): number {
+    return this.listeners.size;
+  }
+
+  add(listener: JobEventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit(event: JobEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.onError(error);
+      }
+    }
+  }
+}
+
+function reportListenerError(error: unknown): void {
+  process.emitWarning(`a jobdispatch event listener threw: ${String(error)}`);
+}
+
+/**
+ * Turns pushed events into an async iterable with an unbounded buffer; ends when `signal` aborts
+ * or `return()` is called (a `for await` loop that breaks).
+ */
+export function iterateEvents(
+  subscribe: (listener: JobEventListener) => () => void,
+  signal?: AbortSignal,
+): AsyncIterableIterator<JobEvent> {
+  const buffer: JobEvent[] = [];
+  let head = 0;
+  let wake: (() => void) | undefined;
+  let done = false;
+  const unsubscribe = subscribe((event) => {
+    buffer.push(event);
+    wake?.();
+  });
+  const finish = (): void => {
+    done = true;
+    unsubscribe();
+    wake?.();
+  };
+  signal?.addEventListener('abort', finish, { once: true });
+  if (signal?.aborted) finish();
+
+  const iterator: AsyncIterableIterator<JobEvent> = {
+    async next(): Promise<IteratorResult<JobEvent>> {
+      while (head >= buffer.length && !done) {
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+      }
+      if (head < buffer.length) {
+        const value = buffer[head++] as JobEvent;
+        if (head > 1024 && head * 2 > buffer.length) {
+          buffer.splice(0, head);
+          head = 0;
+        }
+        return { value, done: false };
+      }
+      return { value: undefined, done: true };
+    },
+    return(): Promise<IteratorResult<JobEvent>> {
+      signal?.removeEventListener('abort', finish);
+      finish();
+      return Promise.resolve({ value: undefined, done: true });
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
+}

@@ -1,0 +1,64 @@
+/**
+ * jobdispatch: a priority job dispatcher. Everything public is exported here and only here;
+ * anything not exported from this file may change without notice.
+ */
+export {
+  JobPriority,
+  JobStatus,
+  createJob,
+  isFinalStatus,
+  normalizePriority,
+  type Job,
+  type JobError,
+  type JobProgress,
+  type JobSpec,
+} from './job.js';
+export {
+  DispatchError,
+  UnrecoverableError,
+  isDispatchError,
+  type DispatchErrorCode,
+} from './errors.js';
+export {
+  DEFAULT_CAPACITY_PER_LEVEL,
+  PriorityJobQueue,
+  type PriorityJobQueueOptions,
+  type QueueStats,
+} from './priority-queue.js';
+export {
+  DEFAULT_BACKOFF_BASE_MS,
+  DEFAULT_BACKOFF_MAX_MS,
+  DEFAULT_STUCK_AFTER_MS,
+  type Backoff,
+  type HandlerOptions,
+  type JobContext,
+  type JobHandler,
+} from './handler.js';
+export type { JobEvent, JobEventListener, JobEventType } from './events.js';
+export type {
+  Backend,
+  CancelOutcome,
+  Claim,
+  ClaimRequest,
+  Outcome,
+  RenewResult,
+  SubmitOptions,
+  SubmitResult,
+} from './backend.js';
+export { MemoryBackend, type MemoryBackendOptions } from './backends/memory.js';
+export {
+  DEFAULT_DEDUP_TTL_MS,
+  DEFAULT_RECORD_TTL_MS,
+  DEFAULT_STOP_TIMEOUT_MS,
+  DEFAULT_WORKERS,
+  Dispatcher,
+  type DispatcherOptions,
+  type StopOptions,
+} from './dispatcher.js';
+export {
+  WAIT_WINDOW_SIZE,
+  type DispatcherStats,
+  type LevelStats,
+  type TypeStats,
+  type WaitStats,
+} from './stats.js';

@@ -1,0 +1,138 @@
+/**
+ * Jobs: the unit of work, its priority and its status.
+ *
+ * A job's status only moves forward along this machine (every move is written to the job's
+ * record with a new `updatedAt`):
+ *
+ *     new ──► queued ──► running ──► completed
+ *      │        ▲  │        │  ├───► failed
+ *      │        │  │        │  └───► cancelled
+ *      │        └──┼────────┘  (retry after a failed attempt, or a lease lost / released)
+ *      │           └──────────────► cancelled   (cancelled while still queued)
+ *      └──► duplicated   (the submit matched a live execution with the same dedupKey)
+ *
+ * `completed`, `failed`, `cancelled` and `duplicated` are final. Timestamps are milliseconds since
+ * the epoch (numbers, not Dates) because records cross process boundaries as JSON and Redis hashes.
+ */
+import { randomUUID } from 'node:crypto';
+
+/** The seed's three levels; the numbers are the seed's values and are stored as such. */
+export const JobPriority = {
+  Low: 0,
+  Normal: 1,
+  High: 2,
+} as const;
+export type JobPriority = (typeof JobPriority)[keyof typeof JobPriority];
+
+/** Every priority, highest first: the order in which queues are served. */
+export const PRIORITIES_HIGH_FIRST: readonly JobPriority[] = [
+  JobPriority.High,
+  JobPriority.Normal,
+  JobPriority.Low,
+];
+
+/** A missing or invalid priority is treated as Normal (the seed's default-priority rule). */
+export function normalizePriority(value: unknown): JobPriority {
+  return value === 0 || value === 1 || value === 2 ? value : JobPriority.Normal;
+}
+
+export function priorityName(priority: JobPriority): 'high' | 'normal' | 'low' {
+  return priority === JobPriority.High
+    ? 'high'
+    : priority === JobPriority.Normal
+      ? 'normal'
+      : 'low';
+}
+
+export const JobStatus = {
+  New: 'new',
+  Queued: 'queued',
+  Running: 'running',
+  Completed: 'completed',
+  Failed: 'failed',
+  Duplicated: 'duplicated',
+  Cancelled: 'cancelled',
+  Unknown: 'unknown',
+} as const;
+export type JobStatus = (typeof JobStatus)[keyof typeof JobStatus];
+
+const FINAL_STATUSES: ReadonlySet<JobStatus> = new Set<JobStatus>([
+  JobStatus.Completed,
+  JobStatus.Failed,
+  JobStatus.Cancelled,
+  JobStatus.Duplicated,
+]);
+
+/** True once a job's status can no longer change. */
+export function isFinalStatus(status: JobStatus): boolean {
+  return FINAL_STATUSES.has(status);
+}
+
+/** What a failed or cancelled job records about why. */
+export interface JobError {
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface JobProgress {
+  readonly percent: number;
+  readonly message?: string;
+}
+
+/**
+ * A job and its record. Objects handed out by the library are snapshots: changing one changes
+ * nothing stored.
+ */
+export interface Job<P = unknown, R = unknown> {
+  readonly id: string;
+  /** The job type: routes the job to the handler whose `jobType` equals it. */
+  readonly name: string;
+  readonly description?: string;
+  readonly params: P;
+  readonly status: JobStatus;
+  readonly priority: JobPriority;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly dedupKey?: string;
+  /** On a `duplicated` record: the id of the execution it joined. */
+  readonly duplicateOf?: string;
+  /** Attempts started so far (1 while the first attempt runs). */
+  readonly attempts: number;
+  readonly progress?: JobProgress;
+  readonly startedAt?: number;
+  readonly finishedAt?: number;
+  /** Set when a cancel was asked for a running job; the job ends `cancelled` when its handler returns. */
+  readonly cancelRequested?: boolean;
+  readonly result?: R;
+  readonly error?: JobError;
+}
+
+/** What a caller gives to create a job. */
+export interface JobSpec<P = unknown> {
+  readonly name: string;
+  readonly params?: P;
+  /** Missing or invalid means Normal. */
+  readonly priority?: number;
+  readonly id?: string;
+  readonly description?: string;
+  readonly dedupKey?: string;
+}
+
+/** Builds a `new` job from a spec: a random UUID when no id is given, timestamps now. */
+export function createJob<P = unknown>(spec: JobSpec<P>, now: number = Date.now()): Job<P> {
+  const job: {
+    -readonly [K in keyof Job<P>]: Job<P>[K];
+  } = {
+    id: spec.id ?? randomUUID(),
+    name: spec.name,
+    params: spec.params as P,
+    status: JobStatus.New,
+    priority: normalizePriority(spec.priority),
+    createdAt: now,
+    updatedAt: now,
+    attempts: 0,
+  };
+  if (spec.description !== undefined) job.description = spec.description;
+  if (spec.dedupKey !== undefined) job.dedupKey = spec.dedupKey;
+  return job;
+}

@@ -1,0 +1,296 @@
+/**
+ * The in-memory bounded strict-priority queue (the seed's PriorityJobQueue).
+ *
+ * Invariants:
+ * - Dequeue is strict: the oldest job of the highest non-empty level, High > Normal > Low; FIFO
+ *   within a level. (With the opt-in `maxWaitMs`, a job that has waited longer than its level's
+ *   limit competes as if it were one level higher, so Low work cannot starve forever.)
+ * - Each level holds at most `capacityPerLevel` jobs; a full level or a closed queue refuses at
+ *   once (`enqueue` returns false), it never blocks.
+ * - Enqueue, dequeue, remove and promote cost O(1) in the number of queued jobs: each level keeps
+ *   one FIFO linked list per job type (so a consumer that may not run some type skips that whole
+ *   list instead of scanning past its jobs) and every entry is indexed by job id. A dequeue looks
+ *   at the head of each type's list, so its cost grows with the number of job types, not of jobs.
+ * - A `dequeue()` waiting on an empty queue is handed the next enqueued job directly.
+ */
+import { DispatchError } from './errors.js';
+import { type Job, type JobPriority, JobPriority as P, normalizePriority } from './job.js';
+
+/** The seed's buffer: 1000 jobs per level. */
+export const DEFAULT_CAPACITY_PER_LEVEL = 1000;
+
+export interface QueueStats {
+  readonly high: number;
+  readonly normal: number;
+  readonly low: number;
+}
+
+export interface PriorityJobQueueOptions {
+  /** Jobs each level may hold. Default `DEFAULT_CAPACITY_PER_LEVEL` (1000). */
+  readonly capacityPerLevel?: number;
+  /**
+   * Opt-in aging: after waiting this long, a Normal or Low job is served as if it were one level
+   * higher. Off by default (strict order, as the seed).
+   */
+  readonly maxWaitMs?: { readonly normal?: number; readonly low?: number };
+  /** The clock used for aging. Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+interface Entry {
+  readonly job: Job;
+  readonly seq: number;
+  readonly queuedAt: number;
+  level: JobPriority;
+  list: TypeList;
+  prev: Entry | undefined;
+  next: Entry | undefined;
+}
+
+/** One job type's FIFO within one level: an intrusive doubly linked list. */
+class TypeList {
+  head: Entry | undefined;
+  tail: Entry | undefined;
+  constructor(readonly jobType: string) {}
+
+  push(entry: Entry): void {
+    entry.list = this;
+    entry.prev = this.tail;
+    entry.next = undefined;
+    if (this.tail) this.tail.next = entry;
+    else this.head = entry;
+    this.tail = entry;
+  }
+
+  unlink(entry: Entry): void {
+    if (entry.prev) entry.prev.next = entry.next;
+    else this.head = entry.next;
+    if (entry.next) entry.next.prev = entry.prev;
+    else this.tail = entry.prev;
+    entry.prev = entry.next = undefined;
+  }
+}
+
+class Level {
+  readonly lists = new Map<string, TypeList>();
+  size = 0;
+
+  listFor(jobType: string): TypeList {
+    let list = this.lists.get(jobType);
+    if (!list) {
+      list = new TypeList(jobType);
+      this.lists.set(jobType, list);
+    }
+    return list;
+  }
+
+  /** The oldest entry among the heads of the types `canRun` accepts. */
+  oldestHead(canRun: ((jobType: string) => boolean) | undefined): Entry | undefined {
+    let best: Entry | undefined;
+    for (const list of this.lists.values()) {
+      const head = list.head;
+      if (head === undefined) continue;
+      if (canRun !== undefined && !canRun(list.jobType)) continue;
+      if (best === undefined || head.seq < best.seq) best = head;
+    }
+    return best;
+  }
+}
+
+type Waiter = (job: Job | null) => void;
+
+export class PriorityJobQueue {
+  readonly capacityPerLevel: number;
+  private readonly levels: readonly [Level, Level, Level] = [new Level(), new Level(), new Level()];
+  private readonly index = new Map<string, Entry>();
+  private readonly waiters: Waiter[] = [];
+  private readonly agingMs: readonly [number, number, number];
+  private readonly now: () => number;
+  private seq = 0;
+  private isClosed = false;
+
+  constructor(options: PriorityJobQueueOptions = {}) {
+    const capacity = options.capacityPerLevel ?? DEFAULT_CAPACITY_PER_LEVEL;
+    if (!Number.isInteger(capacity) || capacity < 1) {
+      throw new DispatchError(
+        'INVALID_ARGUMENT',
+        `capacityPerLevel must be an integer >= 1, got ${String(capacity)}`,
+      );
+    }
+    this.capacityPerLevel = capacity;
+    this.agingMs = [
+      checkAging('maxWaitMs.low', options.maxWaitMs?.low),
+      checkAging('maxWaitMs.normal', options.maxWaitMs?.normal),
+      Infinity,
+    ];
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Total jobs queued. */
+  get size(): number {
+    return this.index.size;
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  stats(): QueueStats {
+    return {
+      high: this.levels[P.High].size,
+      normal: this.levels[P.Normal].size,
+      low: this.levels[P.Low].size,
+    };
+  }
+
+  /**
+   * Adds a job at the back of its priority level (a missing or invalid priority means Normal).
+   * Returns false, at once, when the queue is closed or the level is full.
+   */
+  enqueue(job: Job): boolean {
+    if (this.isClosed) return false;
+    const level = normalizePriority(job.priority);
+    if (this.levels[level].size >= this.capacityPerLevel) return false;
+    if (this.index.has(job.id)) {
+      throw new DispatchError(
+        'INVALID_ARGUMENT',
+        `job id must be unique in the queue, got "${job.id}"`,
+      );
+    }
+    const waiter = this.waiters.shift();
+    if (waiter !== undefined) {
+      waiter(job);
+      return true;
+    }
+    this.insert(job, level);
+    return true;
+  }
+
+  /**
+   * The oldest job of the highest non-empty level, waiting while the queue is empty; `null` once
+   * the queue is closed and empty.
+   */
+  dequeue(): Promise<Job | null> {
+    const job = this.tryDequeue();
+    if (job !== undefined) return Promise.resolve(job);
+    if (this.isClosed) return Promise.resolve(null);
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /**
+   * Takes the next job without waiting. With `canRun`, only jobs whose type it accepts are
+   * considered, and priority order holds among those (a type that may not run does not hold back
+   * the others).
+   */
+  tryDequeue(canRun?: (jobType: string) => boolean): Job | undefined {
+    const entry = this.select(canRun);
+    if (entry === undefined) return undefined;
+    this.unlink(entry);
+    return entry.job;
+  }
+
+  /** True while the job is queued here. */
+  has(id: string): boolean {
+    return this.index.has(id);
+  }
+
+  /** The priority the job is queued at, or undefined when it is not queued. */
+  levelOf(id: string): JobPriority | undefined {
+    return this.index.get(id)?.level;
+  }
+
+  /** Takes a queued job out (a cancel). Returns it, or undefined if it was not queued. */
+  remove(id: string): Job | undefined {
+    const entry = this.index.get(id);
+    if (entry === undefined) return undefined;
+    this.unlink(entry);
+    return entry.job;
+  }
+
+  /**
+   * Moves a queued job up to a higher level, at the back of that level: it is ordered by the time
+   * the higher-priority demand arrived, as a fresh submit at that level would be, so it never
+   * overtakes jobs that were already waiting there. Returns false when the job is not queued, is
+   * already at that level or higher, or the target level is full.
+   */
+  promote(id: string, priority: JobPriority): boolean {
+    const entry = this.index.get(id);
+    if (entry === undefined || entry.level >= priority) return false;
+    if (this.levels[priority].size >= this.capacityPerLevel) return false;
+    this.unlink(entry);
+    this.insert(entry.job, priority, entry.queuedAt);
+    return true;
+  }
+
+  /** Refuses further jobs; waiting `dequeue()` calls resolve `null` once the queue is empty. */
+  close(): void {
+    this.isClosed = true;
+    for (const waiter of this.waiters.splice(0)) waiter(null);
+  }
+
+  /** Removes and returns every queued job, highest priority first. */
+  drain(): Job[] {
+    const jobs: Job[] = [];
+    for (let job = this.tryDequeue(); job !== undefined; job = this.tryDequeue()) jobs.push(job);
+    return jobs;
+  }
+
+  private insert(job: Job, level: JobPriority, queuedAt: number = this.now()): void {
+    const entry: Entry = {
+      job,
+      seq: this.seq++,
+      queuedAt,
+      level,
+      list: undefined as unknown as TypeList, // set by push() just below
+      prev: undefined,
+      next: undefined,
+    };
+    this.levels[level].listFor(job.name).push(entry);
+    this.levels[level].size++;
+    this.index.set(job.id, entry);
+  }
+
+  private unlink(entry: Entry): void {
+    entry.list.unlink(entry);
+    const level = this.levels[entry.level];
+    level.size--;
+    if (entry.list.head === undefined) level.lists.delete(entry.list.jobType);
+    this.index.delete(entry.job.id);
+  }
+
+  private select(canRun: ((jobType: string) => boolean) | undefined): Entry | undefined {
+    if (this.index.size === 0) return undefined;
+    let best: Entry | undefined;
+    let bestRank = -1;
+    const aging = this.agingMs[P.Low] !== Infinity || this.agingMs[P.Normal] !== Infinity;
+    const now = aging ? this.now() : 0;
+    for (let level = P.High as number; level >= P.Low; level--) {
+      // A level can reach at most one above itself; nothing below can beat the best found.
+      if (level + 1 < bestRank) break;
+      const candidate = this.levels[level as JobPriority].oldestHead(canRun);
+      if (candidate === undefined) continue;
+      const aged = now - candidate.queuedAt >= this.agingMs[level as JobPriority];
+      const rank = level + (aged ? 1 : 0);
+      if (
+        rank > bestRank ||
+        (rank === bestRank && best !== undefined && candidate.seq < best.seq)
+      ) {
+        best = candidate;
+        bestRank = rank;
+      }
+      if (!aging) break;
+    }
+    return best;
+  }
+}
+
+function checkAging(field: string, value: number | undefined): number {
+  if (value === undefined) return Infinity;
+  if (typeof value !== 'number' || !(value > 0)) {
+    throw new DispatchError(
+      'INVALID_ARGUMENT',
+      `${field} must be a number > 0, got ${String(value)}`,
+    );
+  }
+  return value;
+}

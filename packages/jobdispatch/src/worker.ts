@@ -1,0 +1,231 @@
+/**
+ * Running one claimed job (the seed's GenericWorker, one job at a time): route it to its handler,
+ * enforce its timeout, renew its lease, turn `ctx.progress` into records and events, and write
+ * how it ended: completed, failed, retried after a backoff, or cancelled.
+ *
+ * The slot stays taken until the handler really returns, even after a timeout or cancel aborted
+ * its signal: concurrency never lies. A handler that ignores its aborted signal for longer than
+ * `stuckAfterMs` is reported by a `stuck` event (it keeps its slot).
+ */
+import type { Backend, Claim, Outcome, SubmitOptions } from './backend.js';
+import { DispatchError, UnrecoverableError, invalidArgument, isDispatchError } from './errors.js';
+import type { JobEvent } from './events.js';
+import type { JobError } from './job.js';
+import {
+  type HandlerRegistry,
+  type JobContext,
+  type Registration,
+  backoffDelay,
+} from './handler.js';
+
+export interface WorkerDeps {
+  readonly backend: Backend;
+  readonly registry: HandlerRegistry;
+  readonly submitOptions: SubmitOptions;
+  readonly now: () => number;
+  readonly random: () => number;
+  /** Where failures that belong to no caller go (a backend write that failed). */
+  readonly reportError: (error: unknown) => void;
+}
+
+/** A job this dispatcher is running. */
+export class ActiveJob {
+  readonly controller = new AbortController();
+  /** The dispatcher already wrote this job's end (shutdown deadline): the worker writes nothing. */
+  abandoned = false;
+  /** Another process took the job over (lease lost): the worker writes nothing. */
+  lost = false;
+  /** Set once the handler has returned or thrown. */
+  returned = false;
+  /** Stops this job's timers (timeout, stuck report, lease renewal). */
+  stopTimers: () => void = () => undefined;
+
+  constructor(
+    readonly claim: Claim,
+    readonly workerId: number,
+  ) {}
+
+  abort(
+    code: 'JOB_CANCELLED' | 'JOB_TIMEOUT' | 'DISPATCHER_STOPPED' | 'LEASE_LOST',
+    message: string,
+  ): void {
+    if (!this.controller.signal.aborted) {
+      this.controller.abort(new DispatchError(code, message, { jobId: this.claim.job.id }));
+    }
+  }
+
+  get abortCode(): string | undefined {
+    const reason: unknown = this.controller.signal.reason;
+    return this.controller.signal.aborted && isDispatchError(reason) ? reason.code : undefined;
+  }
+}
+
+/** Runs the job to its end and writes the outcome. Never rejects. */
+export async function runJob(deps: WorkerDeps, active: ActiveJob): Promise<void> {
+  const job = active.claim.job;
+  const registration = deps.registry.get(job.name);
+  if (registration === undefined) {
+    const error = {
+      code: 'UNKNOWN_JOB_TYPE',
+      message: `no handler is registered for job type "${job.name}"`,
+    };
+    await write(deps, active, { status: 'failed', error });
+    return;
+  }
+  if (active.abortCode === 'JOB_CANCELLED') {
+    const error = { code: 'JOB_CANCELLED', message: 'cancelled before its handler started' };
+    await write(deps, active, { status: 'cancelled', error });
+    return;
+  }
+  active.stopTimers = startTimers(deps, active, registration);
+  let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
+  try {
+    const value = await registration.handler.execute(job, context(deps, active));
+    outcome = { ok: true, value };
+  } catch (error) {
+    outcome = { ok: false, error };
+  } finally {
+    active.returned = true;
+    active.stopTimers();
+  }
+  if (active.abandoned || active.lost) return;
+  await settle(deps, active, registration, outcome);
+}
+
+async function settle(
+  deps: WorkerDeps,
+  active: ActiveJob,
+  registration: Registration,
+  outcome: { ok: true; value: unknown } | { ok: false; error: unknown },
+): Promise<void> {
+  const code = active.abortCode;
+  if (code === 'JOB_CANCELLED') {
+    const error = { code: 'JOB_CANCELLED', message: 'cancelled while running' };
+    await write(deps, active, { status: 'cancelled', error });
+    return;
+  }
+  let error: JobError;
+  if (code === 'JOB_TIMEOUT') {
+    error = { code, message: `timed out after ${String(registration.options.timeoutMs)} ms` };
+  } else if (outcome.ok) {
+    await write(deps, active, { status: 'completed', result: outcome.value });
+    return;
+  } else {
+    error = toJobError(outcome.error);
+  }
+  const attempt = active.claim.job.attempts;
+  const retryable = !(!outcome.ok && outcome.error instanceof UnrecoverableError);
+  if (retryable && attempt <= registration.options.retries) {
+    const delayMs = backoffDelay(registration.options.backoff, attempt, deps.random);
+    try {
+      await deps.backend.retry(active.claim, error, delayMs);
+    } catch (cause) {
+      deps.reportError(cause);
+    }
+    return;
+  }
+  await write(deps, active, { status: 'failed', error });
+}
+
+async function write(deps: WorkerDeps, active: ActiveJob, outcome: Outcome): Promise<void> {
+  try {
+    await deps.backend.finish(active.claim, outcome, deps.submitOptions);
+  } catch (error) {
+    deps.reportError(error);
+  }
+}
+
+function toJobError(error: unknown): JobError {
+  if (isDispatchError(error)) return { code: error.code, message: error.message };
+  if (error instanceof Error) return { code: 'JOB_FAILED', message: error.message || error.name };
+  return { code: 'JOB_FAILED', message: `the handler threw a non-Error value: ${String(error)}` };
+}
+
+function context(deps: WorkerDeps, active: ActiveJob): JobContext {
+  let last = -1;
+  return {
+    signal: active.controller.signal,
+    workerId: active.workerId,
+    attempt: active.claim.job.attempts,
+    progress(percent: number, message?: string): Promise<void> {
+      if (
+        typeof percent !== 'number' ||
+        !Number.isFinite(percent) ||
+        percent < 0 ||
+        percent > 100
+      ) {
+        throw invalidArgument('progress percent', 'a number 0-100', percent);
+      }
+      if (percent < last) {
+        throw invalidArgument(
+          'progress percent',
+          `monotonic (not below the last report, ${last})`,
+          percent,
+        );
+      }
+      if (message !== undefined && typeof message !== 'string') {
+        throw invalidArgument('progress message', 'a string', message);
+      }
+      last = percent;
+      if (active.returned || active.abandoned || active.lost) return Promise.resolve();
+      const progress = message === undefined ? { percent } : { percent, message };
+      return deps.backend.progress(active.claim, progress).catch(deps.reportError);
+    },
+  };
+}
+
+/** Starts the timeout and lease-renewal timers; returns the function that stops them all. */
+function startTimers(deps: WorkerDeps, active: ActiveJob, registration: Registration): () => void {
+  const timers: NodeJS.Timeout[] = [];
+  const { timeoutMs, stuckAfterMs } = registration.options;
+  const signal = active.controller.signal;
+  const onAbort = (): void => {
+    // A report, not work: it must not keep the process alive.
+    timers.push(setTimeout(() => reportStuck(deps, active, stuckAfterMs), stuckAfterMs).unref());
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  if (timeoutMs !== undefined) {
+    timers.push(
+      setTimeout(
+        () => active.abort('JOB_TIMEOUT', `job exceeded its timeout of ${timeoutMs} ms`),
+        timeoutMs,
+      ),
+    );
+  }
+  const leaseMs = deps.backend.leaseMs;
+  if (leaseMs !== undefined) {
+    const renew = (): void => {
+      deps.backend.renew(active.claim).then((result) => {
+        if (result === 'lost') {
+          active.lost = true;
+          active.abort('LEASE_LOST', 'the lease on this job was lost; another worker may run it');
+        } else if (result === 'cancel-requested') {
+          active.abort('JOB_CANCELLED', 'the job was cancelled');
+        }
+      }, deps.reportError);
+    };
+    timers.push(setInterval(renew, Math.max(10, Math.floor(leaseMs / 3))));
+  }
+  return () => {
+    signal.removeEventListener('abort', onAbort);
+    for (const timer of timers) clearTimeout(timer);
+  };
+}
+
+function reportStuck(deps: WorkerDeps, active: ActiveJob, stuckAfterMs: number): void {
+  if (active.returned) return;
+  const job = active.claim.job;
+  const event: JobEvent = {
+    type: 'stuck',
+    jobId: job.id,
+    name: job.name,
+    priority: job.priority,
+    at: deps.now(),
+    attempt: job.attempts,
+    error: {
+      code: active.abortCode ?? 'JOB_FAILED',
+      message: `the handler has ignored its aborted signal for ${stuckAfterMs} ms; its slot stays taken`,
+    },
+  };
+  deps.backend.publish(event).catch(deps.reportError);
+}

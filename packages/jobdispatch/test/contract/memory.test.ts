@@ -1,0 +1,4 @@
+import { MemoryBackend } from '../../src/index.js';
+import { runDispatcherContract } from './dispatcher-contract.js';
+
+runDispatcherContract('MemoryBackend', (options) => new MemoryBackend(options));
