@@ -1,0 +1,29 @@
+/**
+ * The place catalog seam: where the solver's candidate places come from. A catalog answers one
+ * question, "the places of this category within this radius of this point", and says what its
+ * data is, so that every result computed from sample data is labelled as such.
+ */
+import type { LatLon } from './geo.js';
+import type { Place, PlaceCategory } from './place.js';
+
+export interface CatalogQuery {
+  readonly category: PlaceCategory;
+  readonly center: LatLon;
+  readonly radiusMeters: number;
+}
+
+/** What a catalog's places are; `id` changes whenever the data does (it is part of cache keys). */
+export type DataSource =
+  | { readonly kind: 'sample'; readonly id: string; readonly notice: string }
+  | { readonly kind: 'file'; readonly id: string; readonly name: string };
+
+export interface PlaceCatalog {
+  readonly source: DataSource;
+  /** The places of `category` within `radiusMeters` of `center`, in no particular order. */
+  placesNear(query: CatalogQuery): Promise<readonly Place[]>;
+}
+
+/** The label carried by every result computed from the sample catalog. */
+export const SAMPLE_DATA_NOTICE =
+  'Sample data: these places are generated for demonstration and do not exist. ' +
+  'Set PLACES_FILE to plan with real places.';
