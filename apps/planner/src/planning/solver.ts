@@ -1,8 +1,9 @@
 /**
  * The solver: the best plans of a day template, one candidate place per slot. It enumerates every
  * combination (30 candidates over 4 slots is 810,000), skips those that use a place twice,
- * scores the rest (score.ts) and keeps the best in a bounded heap; the kept plans then go through
- * the dedupe rules (plan-selection.ts). When dedupe leaves fewer than `topK` plans and more exist,
+ * scores the rest (score.ts) and keeps the best in a bounded heap, pruning any branch whose
+ * score bound cannot reach the heap's worst; the kept plans then go through the dedupe rules
+ * (plan-selection.ts). When dedupe leaves fewer than `topK` plans and more exist,
  * it enumerates again for the next page of the ranking below the last plan seen, leaving out
  * places that dedupe has saturated, so the result is always the greedy selection over the
  * exhaustive ranking. It stops at a time limit with the best
@@ -20,8 +21,8 @@ export const DEFAULT_TOP_K = 100;
 /** A place may appear in at most this many kept plans (the original allowed one per top-5). */
 export const DEFAULT_MAX_PLACE_REPEATS = 10;
 export const DEFAULT_SOLVE_TIME_LIMIT_MS = 5000;
-/** Plans kept per enumeration pass, as a multiple of `topK`. */
-export const DEFAULT_PAGE_FACTOR = 20;
+/** Plans ranked per enumeration pass, as a multiple of `topK` (small pages bound sooner). */
+export const DEFAULT_PAGE_FACTOR = 2;
 const PROGRESS_STEP = 5;
 
 export interface SolveOptions {
@@ -149,6 +150,10 @@ class SearchSpace {
   readonly legs: Float64Array[];
   readonly places: Int32Array[];
   readonly placeCount: number;
+  /** maxScoreAfter[d]: the sum over slots after d of their best place score (for bounds). */
+  readonly maxScoreAfter: number[];
+  /** sortedDesc[d]: slot d's candidates come best place score first. */
+  readonly sortedDesc: boolean[];
 
   constructor(
     private readonly slots: readonly (readonly Place[])[],
@@ -177,6 +182,13 @@ class SearchSpace {
       }),
     );
     this.placeCount = ids.size;
+    const best = this.scores.map((scores) =>
+      scores.reduce((max, s) => Math.max(max, s), -Infinity),
+    );
+    this.maxScoreAfter = best.map((_, d) => best.slice(d + 1).reduce((sum, s) => sum + s, 0));
+    this.sortedDesc = this.scores.map((scores) =>
+      scores.every((s, i) => i === 0 || s <= (scores[i - 1] ?? s)),
+    );
   }
 
   placeIndex(slot: number, choice: number): number {
@@ -291,7 +303,7 @@ class Walker {
   }
 
   private walk(depth: number, seqBase: number): void {
-    const { space, used, choices, scoreSums, legSums } = this;
+    const { space, used, choices, scoreSums, legSums, top } = this;
     const last = depth === space.n - 1;
     if (last && this.checkClock(seqBase)) return;
     const count = space.lengths[depth] ?? 0;
@@ -302,11 +314,19 @@ class Walker {
     const legRow = (choices[depth - 1] ?? 0) * count;
     const scoreBase = scoreSums[depth - 1] ?? 0;
     const legBase = legSums[depth - 1] ?? 0;
+    const bound = new Bound(space, depth);
     for (let i = 0; i < count; i++) {
       const place = places[i] ?? 0;
       if ((used[place] ?? 0) > 0) continue;
       const scoreSum = scoreBase + (scores[i] ?? 0);
+      const threshold = top.threshold;
+      // Branch and bound: legs only lower a score, and later candidates score no higher.
+      if (bound.below(scoreSum, legBase, threshold)) {
+        if (space.sortedDesc[depth] === true) break;
+        continue;
+      }
       const legSum = legBase + (legs[legRow + i] ?? 0);
+      if (bound.below(scoreSum, legSum, threshold)) continue;
       const seq = seqBase + i * stride;
       choices[depth] = i;
       if (last) {
@@ -337,6 +357,33 @@ class Walker {
     this.stopped = true;
     this.position = seq;
     return true;
+  }
+}
+
+/**
+ * An upper bound on the score of any plan that completes a partial one: its place scores so far
+ * plus the best score of every later slot, minus the legs so far. A little slack keeps float
+ * rounding from ever pruning a plan whose computed score could still reach the threshold.
+ */
+class Bound {
+  private readonly rest: number;
+  private readonly n: number;
+  private readonly legDivisor: number;
+
+  constructor(
+    space: SearchSpace,
+    depth: number,
+    private readonly norm = space.distanceNormMeters,
+  ) {
+    this.rest = space.maxScoreAfter[depth] ?? 0;
+    this.n = space.n;
+    this.legDivisor = Math.max(1, space.n - 1);
+  }
+
+  /** True when no completion can reach `threshold`. */
+  below(scoreSum: number, legSum: number, threshold: number): boolean {
+    const bound = (scoreSum + this.rest) / this.n - legSum / this.legDivisor / this.norm;
+    return bound + 1e-9 * (1 + Math.abs(bound)) < threshold;
   }
 }
 

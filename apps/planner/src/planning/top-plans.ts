@@ -44,6 +44,11 @@ export class TopPlans {
     return this.count === this.capacity;
   }
 
+  /** The score of the worst kept plan once full; -Infinity before (anything is kept). */
+  get threshold(): number {
+    return this.count < this.capacity ? -Infinity : (this.scores[this.heap[0] ?? 0] ?? -Infinity);
+  }
+
   /** True if a plan of this rank would be kept now. */
   accepts(score: number, seq: number): boolean {
     if (this.count < this.capacity) return true;
