@@ -127,9 +127,17 @@ export class Dispatcher {
     this.unsubscribe = this.backend.subscribe((event) => this.onEvent(event));
   }
 
-  /** Routes jobs whose `name` equals `handler.jobType` to it, with that type's settings. */
+  /**
+   * Routes jobs whose `name` equals `handler.jobType` to it, with that type's settings. The
+   * type's concurrency is capped by `workers` and by `handler.maxConcurrency`.
+   */
   register<P, R>(handler: JobHandler<P, R>, options: HandlerOptions = {}): this {
-    this.registry.add(handler, resolveHandlerOptions(options, Math.max(this.workers, 1)));
+    const resolved = resolveHandlerOptions(
+      options,
+      Math.max(this.workers, 1),
+      handler?.maxConcurrency,
+    );
+    this.registry.add(handler, resolved);
     return this;
   }
 

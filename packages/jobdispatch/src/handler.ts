@@ -27,6 +27,12 @@ export interface JobContext {
 export interface JobHandler<P = unknown, R = unknown> {
   /** The job `name` this handler runs. */
   readonly jobType: string;
+  /**
+   * The most jobs this handler can run at once (a thread pool's size). `register()` caps the
+   * type's concurrency at it, so that jobs wait in the dispatcher's priority order rather than in
+   * the handler's own queue. Default: no cap.
+   */
+  readonly maxConcurrency?: number;
   execute(job: Job<P>, ctx: JobContext): Promise<R>;
 }
 
@@ -81,10 +87,14 @@ export interface Registration {
 export function resolveHandlerOptions(
   options: HandlerOptions,
   workers: number,
+  handlerCap?: number,
 ): ResolvedHandlerOptions {
   const concurrency = options.concurrency ?? workers;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw invalidArgument('concurrency', 'an integer >= 1', concurrency);
+  }
+  if (handlerCap !== undefined && !(Number.isInteger(handlerCap) && handlerCap >= 1)) {
+    throw invalidArgument('handler.maxConcurrency', 'an integer >= 1', handlerCap);
   }
   const { timeoutMs, retries = 0, stuckAfterMs = DEFAULT_STUCK_AFTER_MS } = options;
   if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
@@ -97,7 +107,7 @@ export function resolveHandlerOptions(
     throw invalidArgument('stuckAfterMs', 'a number >= 0', stuckAfterMs);
   }
   return {
-    concurrency: Math.min(concurrency, Math.max(workers, 1)),
+    concurrency: Math.min(concurrency, Math.max(workers, 1), handlerCap ?? Infinity),
     timeoutMs,
     retries,
     backoff: resolveBackoff(options.backoff),

@@ -56,6 +56,13 @@ export {
   type StopOptions,
 } from './dispatcher.js';
 export {
+  DEFAULT_GRACE_MS,
+  threadedHandler,
+  type ThreadPoolStats,
+  type ThreadedHandler,
+  type ThreadedHandlerOptions,
+} from './threads/threaded-handler.js';
+export {
   WAIT_WINDOW_SIZE,
   type DispatcherStats,
   type LevelStats,
