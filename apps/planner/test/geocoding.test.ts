@@ -71,6 +71,15 @@ describe('geocoding', () => {
     );
   });
 
+  it('uses an admin name it cannot check as a preference only', () => {
+    // The data has numeric admin codes in France: "Ile-de-France" cannot filter, so it is ignored.
+    assert.equal(
+      geocoder.geocode('Paris, Ile-de-France, France').id,
+      geocoder.geocode('Paris, France').id,
+    );
+    assert.equal(geocoder.geocode('Paris, 11, FR').id, geocoder.geocode('Paris, France').id);
+  });
+
   it('takes the most populous city when several match', () => {
     assert.equal(geocoder.geocode('Paris').country, 'FR');
     assert.equal(geocoder.geocode('San Jose').country, 'US'); // over San José, Costa Rica

@@ -30,6 +30,8 @@ const CITY_ALIASES: Readonly<Record<string, readonly string[]>> = {
 interface Reading {
   readonly country?: string;
   readonly adminCodes?: readonly string[];
+  /** The admin part is only a preference (a name the data cannot check): used if it matches. */
+  readonly adminIsHint?: boolean;
 }
 
 export class Geocoder {
@@ -120,17 +122,21 @@ export class Geocoder {
     const [adminText = '', countryText = ''] = rest;
     const country = countries.codeOf(countryText);
     if (country === undefined) {
+      const close = countries.suggest(countryText);
+      const hint =
+        close.length > 0 ? `; did you mean ${close.map((n) => `"${n}"`).join(', ')}?` : '';
       throw new PlannerError(
         'UNKNOWN_LOCATION',
-        `location ${describeValue(query)}: ${describeValue(countryText)} is not a known country name or ISO code`,
+        `location ${describeValue(query)}: ${describeValue(countryText)} is not a known country name or ISO code${hint}`,
+        { suggestions: close },
       );
     }
-    return [{ country, ...this.adminReading(query, adminText, country) }];
+    return [this.adminReading(query, adminText, country)];
   }
 
   private adminReading(query: string, text: string, country: string): Reading {
     const named = adminCodesFor(text, country).map((match) => match.adminCode);
-    if (named.length > 0) return { adminCodes: named };
+    if (named.length > 0) return { country, adminCodes: named };
     if (hasAdminNames(country)) {
       const countryName = this.data().countries.nameOf(country);
       throw new PlannerError(
@@ -139,27 +145,23 @@ export class Geocoder {
       );
     }
     // Elsewhere the data has codes, not names: a raw code filters, any other name is ignored.
-    return { adminCodes: [text.toUpperCase()], country } satisfies Reading;
+    return { country, adminCodes: [text.toUpperCase()], adminIsHint: true };
   }
 
   private bestMatch(keys: readonly string[], reading: Reading): City | undefined {
     let best: City | undefined;
-    let rawAdminMatched = false;
-    let bestIgnoringAdmin: City | undefined;
+    let bestInAnyAdmin: City | undefined;
     for (const key of keys) {
       for (const city of this.data().named(key)) {
         if (reading.country !== undefined && city.country !== reading.country) continue;
-        if (bestIgnoringAdmin === undefined || city.population > bestIgnoringAdmin.population) {
-          bestIgnoringAdmin = city;
+        if (bestInAnyAdmin === undefined || city.population > bestInAnyAdmin.population) {
+          bestInAnyAdmin = city;
         }
-        if (reading.adminCodes !== undefined && !reading.adminCodes.includes(city.adminCode))
-          continue;
-        rawAdminMatched = true;
+        if (reading.adminCodes?.includes(city.adminCode) === false) continue;
         if (best === undefined || city.population > best.population) best = city;
       }
     }
-    const adminIsOnlyAHint = reading.country !== undefined && !hasAdminNames(reading.country);
-    return best ?? (adminIsOnlyAHint && !rawAdminMatched ? bestIgnoringAdmin : undefined);
+    return best ?? (reading.adminIsHint === true ? bestInAnyAdmin : undefined);
   }
 
   /** Up to three labels of cities whose names are close to `text`, closest then largest first. */

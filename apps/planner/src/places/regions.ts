@@ -5,7 +5,7 @@
  * area names for the countries whose codes people write by name (US states, Canadian provinces,
  * Australian states, the UK's nations). Everything is keyed by `normalizeName`.
  */
-import { normalizeName } from './names.js';
+import { editDistance, normalizeName } from './names.js';
 
 /** Aliases that `Intl.DisplayNames` does not produce, to ISO 3166-1 alpha-2. */
 const COUNTRY_ALIASES: Readonly<Record<string, string>> = {
@@ -94,6 +94,8 @@ export interface CountryIndex {
   codeOf(text: string): string | undefined;
   /** The English name of a country code ("FR" -> "France"). */
   nameOf(code: string): string;
+  /** Up to three country names close to `text` (for an unknown country), closest first. */
+  suggest(text: string): string[];
 }
 
 /** Builds the country index for the codes present in the gazetteer. */
@@ -116,6 +118,15 @@ export function buildCountryIndex(codes: Iterable<string>): CountryIndex {
   return {
     codeOf: (text) => byName.get(normalizeName(text)),
     nameOf: (code) => names.get(code) ?? code,
+    suggest: (text) => {
+      const target = normalizeName(text);
+      return [...names.values()]
+        .map((name) => ({ name, distance: editDistance(target, normalizeName(name), 3) }))
+        .filter((entry) => entry.distance <= 3)
+        .sort((a, b) => a.distance - b.distance || a.name.localeCompare(b.name, 'en'))
+        .slice(0, 3)
+        .map((entry) => entry.name);
+    },
   };
 }
 

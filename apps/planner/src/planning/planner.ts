@@ -31,6 +31,7 @@ import {
   DEFAULT_TOP_K,
   solve,
   type SolveOptions,
+  type SolveResult,
 } from './solver.js';
 
 export const DEFAULT_MAX_NEARBY_CITIES = 10;
@@ -153,6 +154,26 @@ export class Planner {
       ...(hooks.signal === undefined ? {} : { signal: hooks.signal }),
       onProgress: (percent, message) => hooks.onProgress?.(5 + Math.floor(percent * 0.9), message),
     });
+    return this.solutionSet(resolved, {
+      nearbyCities,
+      candidates,
+      result,
+      computeMs: Math.max(0, this.o.now() - started),
+      computedAt: started,
+    });
+  }
+
+  private solutionSet(
+    resolved: ResolvedPlanning,
+    computed: {
+      nearbyCities: readonly City[];
+      candidates: readonly (readonly Place[])[];
+      result: SolveResult;
+      computeMs: number;
+      computedAt: number;
+    },
+  ): SolutionSet {
+    const { request, city, center } = resolved;
     const { source } = this.o.catalog;
     return {
       key: resolved.key,
@@ -169,17 +190,19 @@ export class Planner {
       priceLevel: request.priceLevel,
       radiusMeters: request.radiusMeters,
       nearby: request.nearby,
-      nearbyCities: nearbyCities.map((c) => c.label),
+      nearbyCities: computed.nearbyCities.map((c) => c.label),
       template: this.o.template.map(slotLabel),
       dataSource: source,
       sampleData: source.kind === 'sample',
       ...(source.kind === 'sample' ? { notice: source.notice } : {}),
-      plans: result.plans.map((plan) => toPlanView(plan.score, plan.places, this.o.template)),
-      candidatesPerSlot: candidates.map((c) => c.length),
-      combinations: result.combinations,
-      stoppedEarly: result.stoppedEarly,
-      computeMs: Math.max(0, this.o.now() - started),
-      computedAt: started,
+      plans: computed.result.plans.map((plan) =>
+        toPlanView(plan.score, plan.places, this.o.template),
+      ),
+      candidatesPerSlot: computed.candidates.map((c) => c.length),
+      combinations: computed.result.combinations,
+      stoppedEarly: computed.result.stoppedEarly,
+      computeMs: computed.computeMs,
+      computedAt: computed.computedAt,
     };
   }
 
