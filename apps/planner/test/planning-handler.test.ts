@@ -183,12 +183,14 @@ describe('Planning job handler', () => {
 
 describe('the planning domain on a dispatcher', () => {
   let dispatcher: Dispatcher | undefined;
+  let domain: Awaited<ReturnType<typeof createPlanningDomain>> | undefined;
   after(async () => {
     await dispatcher?.stop();
+    await domain?.close();
   });
 
   it('runs Planning and Analytics jobs registered as handlers', async () => {
-    const domain = await createPlanningDomain({ geocoder });
+    domain = await createPlanningDomain({ geocoder });
     assert.equal(domain.catalog.source.kind, 'sample');
     dispatcher = new Dispatcher({ workers: 2 });
     dispatcher.register(domain.planningHandler).register(domain.analyticsHandler);
