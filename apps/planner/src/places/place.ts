@@ -106,13 +106,3 @@ function minutes(hours: string | undefined, mins: string | undefined): number | 
   if (!(h >= 0 && h <= 24 && m >= 0 && m < 60) || (h === 24 && m !== 0)) return undefined;
   return h * 60 + m;
 }
-
-/** Renders hours back to the file format ("09:00-17:00, 18:00-22:00" or "closed"). */
-export function formatDayHours(ranges: readonly OpeningRange[]): string {
-  if (ranges.length === 0) return 'closed';
-  return ranges.map((r) => `${clock(r.open)}-${clock(r.close)}`).join(', ');
-}
-
-function clock(total: number): string {
-  return `${String(Math.floor(total / 60)).padStart(2, '0')}:${String(total % 60).padStart(2, '0')}`;
-}

@@ -63,7 +63,7 @@ export interface SolveResult {
   readonly passes: number;
 }
 
-export function resolveSolveOptions(options: SolveOptions): ResolvedSolveOptions {
+function resolveSolveOptions(options: SolveOptions): ResolvedSolveOptions {
   const topK = options.topK ?? DEFAULT_TOP_K;
   const resolved = {
     distanceNormMeters: options.distanceNormMeters,
