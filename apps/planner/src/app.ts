@@ -33,7 +33,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.logger ?? false,
     bodyLimit: MAX_BODY_BYTES,
-    maxParamLength: 200,
+    routerOptions: { maxParamLength: 200 },
     ajv: {
       customOptions: {
         verbose: true,

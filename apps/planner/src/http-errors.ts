@@ -4,7 +4,7 @@
  */
 import { isDispatchError } from 'jobdispatch';
 
-/** An error a route raises on purpose, with its code; its status comes from `statusOf`. */
+/** An error a route raises on purpose, with its code; its status comes from `errorAnswer`. */
 export class HttpError extends Error {
   override readonly name = 'HttpError';
   constructor(
@@ -17,7 +17,13 @@ export class HttpError extends Error {
 }
 
 export type HttpErrorCode =
-  'BAD_REQUEST' | 'UNAUTHORIZED' | 'NOT_FOUND' | 'NO_PLAN' | 'URI_TOO_LONG' | 'NOT_READY';
+  | 'BAD_REQUEST'
+  | 'UNAUTHORIZED'
+  | 'NOT_FOUND'
+  | 'NO_PLAN'
+  | 'URI_TOO_LONG'
+  | 'NOT_READY'
+  | 'PLANNING_FAILED';
 
 const STATUS: Readonly<Record<string, number>> = {
   BAD_REQUEST: 400,
@@ -33,6 +39,9 @@ const STATUS: Readonly<Record<string, number>> = {
   QUEUE_CLOSED: 503,
   BACKEND_UNAVAILABLE: 503,
   NOT_READY: 503,
+  PLANNING_FAILED: 500,
+  INVALID_REQUEST: 400,
+  UNKNOWN_LOCATION: 400,
 };
 
 /** Seconds a client should wait before retrying a 503. */
@@ -48,13 +57,15 @@ export interface ErrorAnswer {
 
 export function errorAnswer(error: unknown): ErrorAnswer {
   const code = codeOf(error);
-  const status = STATUS[code] ?? statusFromFramework(error) ?? 500;
+  const known = STATUS[code] ?? statusFromFramework(error);
+  const status = known ?? 500;
+  // An error nobody raised on purpose keeps its details in the log, not in the answer.
   const message =
-    status === 500 ? 'internal error' : error instanceof Error ? error.message : String(error);
+    known === undefined ? 'internal error' : error instanceof Error ? error.message : String(error);
   const details = error instanceof HttpError && error.details !== undefined ? error.details : {};
   return {
     status,
-    body: { error: { code: status === 500 ? 'INTERNAL' : code, message, ...details } },
+    body: { error: { code: known === undefined ? 'INTERNAL' : code, message, ...details } },
     headers: status === 503 ? { 'retry-after': String(RETRY_AFTER_SECONDS) } : {},
   };
 }
