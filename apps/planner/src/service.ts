@@ -33,6 +33,8 @@ export interface Service {
 
 export interface ServiceOptions {
   readonly logger?: FastifyServerOptions['logger'];
+  /** Open the backend but leave the workers idle until `dispatcher.start()` (tests fill the queue first). */
+  readonly deferWorkers?: boolean;
 }
 
 export async function startService(config: Config, options: ServiceOptions = {}): Promise<Service> {
@@ -76,7 +78,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     await Promise.all([domain.close(), stores?.close()]);
   };
   try {
-    await dispatcher.start();
+    if (options.deferWorkers !== true) await dispatcher.start();
     domain.geocoder.geocode('Paris, France'); // loads the gazetteer now, not on the first request
   } catch (error) {
     await closeAll();
