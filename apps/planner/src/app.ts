@@ -10,6 +10,7 @@ import type { Dispatcher } from 'jobdispatch';
 import { HttpError, errorAnswer } from './http-errors.js';
 import { jobRoutes } from './routes/jobs.js';
 import { systemRoutes } from './routes/system.js';
+import { webRoutes } from './web/pages.js';
 
 /** Longest request URL accepted (path and query). */
 export const MAX_URL_LENGTH = 2048;
@@ -97,6 +98,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   systemRoutes(app, deps.dispatcher);
   jobRoutes(app, { dispatcher: deps.dispatcher, requireAdmin: helpers.requireAdmin });
   deps.routes?.(app, helpers);
+  webRoutes(app);
   app.get('/docs', { schema: { hide: true } }, () => app.swagger());
   return app;
 }

@@ -191,3 +191,23 @@ describe('GET /v1/jobs/:id/events', () => {
     assert.equal(percents.at(-1), 100);
   });
 });
+
+describe('the pages a person uses', () => {
+  let service: Service;
+  before(async () => {
+    service = await startTestService({ workers: 1 });
+  });
+  after(() => service.close());
+
+  it('serves the search page and the jobs dashboard as HTML that call the JSON API', async () => {
+    const search = await service.app.inject('/');
+    assert.equal(search.statusCode, 200);
+    assert.match(search.headers['content-type'] ?? '', /text\/html/);
+    assert.match(search.body, /<form id="search">/);
+    assert.match(search.body, /fetch\('\/v1\/planning\?'/);
+    const dashboard = await service.app.inject('/dashboard');
+    assert.equal(dashboard.statusCode, 200);
+    assert.match(dashboard.body, /\/v1\/queue\/stats/);
+    assert.match(dashboard.body, /EventSource\('\/v1\/jobs\//);
+  });
+});
