@@ -22,6 +22,7 @@ const STYLE = `
   .muted { color: #667; font-size: 13px; }
   table { border-collapse: collapse; background: #fff; width: 100%; }
   th, td { text-align: left; padding: 6px 10px; border-bottom: 1px solid #e3e6ea; }
+  pre:empty { display: none; }
   pre { background: #10151f; color: #d6e2ff; padding: 10px; border-radius: 6px; overflow: auto; max-height: 320px; }
 `;
 
@@ -53,10 +54,15 @@ const form = document.getElementById('search');
 const result = document.getElementById('result');
 form.date.value = new Date(Date.now() + 86400000).toISOString().slice(0, 10);
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'}[c]));
-form.addEventListener('submit', async (event) => {
+form.addEventListener('submit', (event) => {
   event.preventDefault();
-  const q = new URLSearchParams({ location: form.location.value, date: form.date.value, price: form.price.value,
-    numberResults: form.numberResults.value, nearby: String(form.nearby.checked) });
+  history.replaceState(null, '', '/?' + query());
+  void plan();
+});
+const query = () => new URLSearchParams({ location: form.location.value, date: form.date.value, price: form.price.value,
+  numberResults: form.numberResults.value, nearby: String(form.nearby.checked) });
+async function plan() {
+  const q = query();
   result.innerHTML = '<p class="muted">Planning...</p>';
   const started = performance.now();
   const response = await fetch('/v1/planning?' + q);
@@ -80,7 +86,14 @@ form.addEventListener('submit', async (event) => {
       plan.score.toFixed(3) + '</span><ol>' + plan.places.map((p) => '<li>' + esc(p.startTime) + '-' + esc(p.endTime) + ' <strong>' +
       esc(p.name) + '</strong> <span class="muted">' + esc(p.category) + ', rating ' + p.rating + ', price ' + p.priceLevel +
       ', ' + esc(p.address) + '</span></li>').join('') + '</ol></div>').join('');
-});`;
+}
+// A link with the search in its query (/?location=...&date=...&price=...) plans at once.
+const shared = new URLSearchParams(location.search);
+if (shared.has('location')) {
+  for (const name of ['location', 'date', 'price', 'numberResults']) if (shared.has(name)) form[name].value = shared.get(name);
+  form.nearby.checked = shared.get('nearby') === 'true';
+  void plan();
+}`;
 
 const DASHBOARD_BODY = `
 <h1>Jobs dashboard</h1>
