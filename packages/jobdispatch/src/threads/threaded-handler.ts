@@ -9,8 +9,10 @@
  * pool starts a new one, so the pool keeps its size. A thread that dies under a job fails only
  * that job.
  *
- * Threads start with the first job, or with `ready()`. Idle threads do not keep the process
- * alive; `close()` ends them at once.
+ * Job params and results cross to and from the thread as structured clones: they must be
+ * cloneable (plain data, Date, Map, typed arrays; no functions), else the job fails without
+ * retries. Threads start with the first job, or with `ready()`. Idle threads do not keep the
+ * process alive, so `Dispatcher.stop()` is enough to let it exit; `close()` ends them at once.
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -127,10 +129,19 @@ class PooledHandler<P, R> implements ThreadedHandler<P, R> {
     this.running++;
     try {
       return (await run.run(pool)) as R;
+    } catch (error) {
+      if (run.end === 'crashed' && this.closed) {
+        throw new DispatchError(
+          'JOB_FAILED',
+          `the threaded handler for "${this.jobType}" was closed while the job ran`,
+          { cause: error, jobId: job.id },
+        );
+      }
+      throw error;
     } finally {
       this.running--;
       if (run.end === 'terminated') this.terminated++;
-      if (run.end === 'crashed') this.crashed++;
+      if (run.end === 'crashed' && !this.closed) this.crashed++;
     }
   }
 

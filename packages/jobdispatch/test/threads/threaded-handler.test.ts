@@ -52,7 +52,7 @@ describe('threaded handlers: running jobs on threads', () => {
         d.submit({ name: 'Cpu', params: { ms: 300 } }),
       ]);
       const [a, b] = await Promise.all(jobs.map((job) => d.wait<CpuResult>(job.id)));
-      assert.ok(a && b);
+      assert.ok(a && b, 'both jobs returned a result');
       assert.notEqual(a.threadId, b.threadId);
       const overlap = { from: Math.max(a.start, b.start), to: Math.min(a.end, b.end) };
       assert.ok(overlap.from < overlap.to, `intervals overlap: ${JSON.stringify([a, b])}`);
@@ -212,7 +212,7 @@ describe('threaded handlers: options, modules and closing', () => {
   it('ready() rejects a module without a default handler, and its jobs fail without retries', async () => {
     const handler = pool({ jobType: 'Broken', module: NO_HANDLER, threads: 1 });
     await assert.rejects(handler.ready(), (e) => {
-      assert.ok(e instanceof UnrecoverableError);
+      assert.ok(e instanceof UnrecoverableError, 'an UnrecoverableError');
       assert.match(e.message, /must have a default export \{ jobType, execute\(job, ctx\) \}/);
       return true;
     });
@@ -247,5 +247,21 @@ describe('threaded handlers: options, modules and closing', () => {
     await d.start();
     const job = await d.submit({ name: 'Behaviour', params: { kind: 'echo' } });
     await assert.rejects(d.wait(job.id), /the threaded handler for "Behaviour" is closed/);
+  });
+
+  it('close() while a job runs fails that job, saying the pool was closed', async () => {
+    const handler = behaviourPool({ threads: 1 });
+    const d = dispatcher({ workers: 1 });
+    d.register(handler);
+    await d.start();
+    const running = nextEvent(d, eventOf('progress', 'busy'));
+    await d.submit({ id: 'busy', name: 'Behaviour', params: { kind: 'runaway' } });
+    await running;
+    await handler.close();
+    await assert.rejects(
+      d.wait('busy'),
+      /the threaded handler for "Behaviour" was closed while the job ran/,
+    );
+    assert.deepEqual(handler.stats(), { threads: 0, running: 0, terminated: 0, crashed: 0 });
   });
 });
