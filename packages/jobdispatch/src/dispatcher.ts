@@ -292,6 +292,7 @@ export class Dispatcher {
     while (this.state === 'running' || (this.state === 'draining' && !this.backend.durable)) {
       const free = this.freeSlots.length;
       if (free > 0) {
+        const freedBefore = this.slotsFreed;
         let claims;
         try {
           claims = await this.backend.claim({ max: free, remaining: this.remaining(remaining) });
@@ -302,6 +303,9 @@ export class Dispatcher {
         }
         for (const claim of claims) this.launch(claim);
         if (claims.length > 0) continue;
+        // A slot that freed while the claim was in flight found no idle loop to wake, and its
+        // type may have room now: claim again rather than sleep past it.
+        if (this.slotsFreed !== freedBefore) continue;
         if (this.state === 'draining' && this.active.size === 0) return;
       }
       await this.idle(free > 0);
@@ -319,6 +323,8 @@ export class Dispatcher {
   }
 
   private readonly runningByType = new Map<string, number>();
+  /** Counts freed slots, so the loop can tell that one freed while it awaited a claim. */
+  private slotsFreed = 0;
 
   private runningOfType(type: string): number {
     return this.runningByType.get(type) ?? 0;
@@ -336,6 +342,7 @@ export class Dispatcher {
       this.active.delete(claim.job.id);
       this.runningByType.set(type, this.runningOfType(type) - 1);
       this.freeSlots.push(slot);
+      this.slotsFreed++;
       this.wakeLoop?.();
       if (this.slotWatchers.length > 0)
         for (const watcher of this.slotWatchers.splice(0)) watcher();
@@ -442,6 +449,7 @@ const CODES = new Set([
   'JOB_CANCELLED',
   'LEASE_LOST',
   'BACKEND_UNAVAILABLE',
+  'MALFORMED_RECORD',
   'DISPATCHER_STOPPED',
 ]);
 

@@ -16,6 +16,7 @@ export type DispatchErrorCode =
   | 'JOB_CANCELLED'
   | 'LEASE_LOST'
   | 'BACKEND_UNAVAILABLE'
+  | 'MALFORMED_RECORD'
   | 'DISPATCHER_STOPPED';
 
 export class DispatchError extends Error {

@@ -47,6 +47,14 @@ export type {
 } from './backend.js';
 export { MemoryBackend, type MemoryBackendOptions } from './backends/memory.js';
 export {
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_LEASE_MS,
+  DEFAULT_QUEUE,
+  DEFAULT_REDIS_URL,
+  RedisBackend,
+  type RedisBackendOptions,
+} from './backends/redis/index.js';
+export {
   DEFAULT_DEDUP_TTL_MS,
   DEFAULT_RECORD_TTL_MS,
   DEFAULT_STOP_TIMEOUT_MS,

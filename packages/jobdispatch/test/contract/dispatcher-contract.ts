@@ -558,6 +558,46 @@ export function runDispatcherContract(label: string, makeBackend: MakeBackend): 
         );
         assert.equal((await d.get(job.id))?.attempts, 3);
       });
+
+      it('a slot that frees while a claim is in flight is used at once, not slept past', async () => {
+        // The second claim finds nothing (Slow is at its cap) but answers only after the running
+        // Slow job has finished and freed its slot: the loop must claim again, not sleep.
+        const inner = await makeBackend({});
+        const claimDone = deferred();
+        const answerClaim = deferred();
+        let claims = 0;
+        const claim: Backend['claim'] = async (request) => {
+          const result = await inner.claim(request);
+          if (++claims === 2) {
+            claimDone.resolve();
+            await answerClaim.promise;
+          }
+          return result;
+        };
+        const backend = new Proxy(inner, {
+          get(target, property): unknown {
+            if (property === 'claim') return claim;
+            const value: unknown = Reflect.get(target, property, target);
+            return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+          },
+        });
+        const d = new Dispatcher({ workers: 2, backend });
+        dispatchers.push(d);
+        const gate = deferred();
+        const slow = new RecordingHandler('Slow', () => gate.promise);
+        d.register(slow, { concurrency: 1 });
+        await d.submit({ id: 's0', name: 'Slow' });
+        await d.submit({ id: 's1', name: 'Slow' });
+        await d.start();
+        await claimDone.promise;
+        gate.resolve();
+        await d.wait('s0');
+        await new Promise((resolve) => setImmediate(resolve)); // s0's slot is free now
+        const completed = nextEvent(d, eventOf('completed', 's1'));
+        answerClaim.resolve();
+        await completed;
+        assert.deepEqual(slow.ran, ['s0', 's1']);
+      });
     });
 
     describe('stats', () => {

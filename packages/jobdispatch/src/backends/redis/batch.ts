@@ -1,0 +1,50 @@
+/**
+ * Write coalescing: calls made during one turn of the event loop (say 1,000 submits from a
+ * `Promise.all`, or the finishes of every job that completed in one tick) go to Redis as one script
+ * call per `maxBatch` items instead of one each. The scripts still treat each item on its own, in
+ * order, so semantics are exactly those of separate calls; only round trips are saved.
+ *
+ * Invariant: items are sent in the order they were added, and every caller's promise settles:
+ * with its own result, or with the error of the call that carried it.
+ */
+export class Batcher<I, O> {
+  private pending: { item: I; resolve: (value: O) => void; reject: (error: unknown) => void }[] =
+    [];
+  private scheduled = false;
+
+  constructor(
+    private readonly send: (items: readonly I[]) => Promise<readonly O[]>,
+    private readonly maxBatch: number,
+  ) {}
+
+  add(item: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      this.pending.push({ item, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  /**
+   * Sends what is pending now (an operation that must not overtake earlier ones calls this).
+   * Resolves once those sends have settled.
+   */
+  flush(): Promise<void> {
+    this.scheduled = false;
+    const all = this.pending;
+    this.pending = [];
+    const sends: Promise<void>[] = [];
+    for (let start = 0; start < all.length; start += this.maxBatch) {
+      const chunk = all.slice(start, start + this.maxBatch);
+      sends.push(
+        this.send(chunk.map((entry) => entry.item)).then(
+          (results) => chunk.forEach((entry, i) => entry.resolve(results[i] as O)),
+          (error: unknown) => chunk.forEach((entry) => entry.reject(error)),
+        ),
+      );
+    }
+    return Promise.all(sends).then(() => undefined);
+  }
+}

@@ -1,0 +1,253 @@
+/**
+ * Redis connections for one backend. ioredis is imported here, lazily, the first time a backend
+ * opens: importing the library or using only the in-process dispatcher never loads it and never
+ * connects anywhere.
+ *
+ * `RedisLink` owns a backend's connections: commands, the event subscriber, and the blocking one
+ * an idle worker waits on (opened only in a process that runs workers).
+ *
+ * Invariants: opening never hangs (a server that does not answer within `connectTimeoutMs` gives a
+ * `BACKEND_UNAVAILABLE` error, with no reconnect loop left behind); closing waits a bounded time
+ * for commands in flight and for the events they published, then drops the connections (no QUIT);
+ * after closing, a command (a late `get()`) uses a one-shot connection, or fails at once when Redis
+ * was unreachable at close.
+ */
+import type { Redis } from 'ioredis';
+import { DispatchError } from '../../errors.js';
+import { loadScripts } from './scripts.js';
+
+/** How long `close()` waits for commands in flight and their events before it drops connections. */
+const CLOSE_GRACE_MS = 500;
+
+export interface LinkOptions {
+  readonly url: string;
+  /** Names the connections in CLIENT LIST: `<name>:command`, `<name>:subscriber`, `<name>:blocking`. */
+  readonly name: string;
+  readonly connectTimeoutMs: number;
+  readonly onError: (error: unknown) => void;
+  /** The pub/sub channel to follow, and where its messages go. */
+  readonly channel: string;
+  readonly onMessage: (message: string) => void;
+}
+
+type State = 'idle' | 'open' | 'closing' | 'closed';
+
+export class RedisLink {
+  private state: State = 'idle';
+  private opening: Promise<Redis> | undefined;
+  private command: Redis | undefined;
+  private subscriber: Redis | undefined;
+  private blockingClient: Promise<Redis> | undefined;
+  private readonly inflight = new Set<Promise<unknown>>();
+  private reachableAtClose = true;
+
+  constructor(private readonly options: LinkOptions) {}
+
+  get isOpen(): boolean {
+    return this.state === 'open';
+  }
+
+  /** Connects (once; a failed attempt may be retried by calling again). */
+  async open(): Promise<void> {
+    await this.ready();
+  }
+
+  /** Runs `fn` on the command connection; `close()` waits (bounded) for it to settle. */
+  run<T>(fn: (client: Redis) => Promise<T>): Promise<T> {
+    if (this.state === 'closed') return this.runOnce(fn);
+    const promise = this.ready().then(fn);
+    this.inflight.add(promise);
+    const forget = (): void => void this.inflight.delete(promise);
+    promise.then(forget, forget);
+    return promise;
+  }
+
+  /** The connection an idle worker blocks on, opened on first use. */
+  blocking(): Promise<Redis> {
+    if (this.state !== 'open') return Promise.reject(closedError());
+    this.blockingClient ??= connect('blocking', this.options).catch((error: unknown) => {
+      this.blockingClient = undefined;
+      throw error;
+    });
+    return this.blockingClient;
+  }
+
+  /**
+   * Lets commands in flight settle and the events they published arrive, then drops every
+   * connection. Bounded: resolves within about CLOSE_GRACE_MS even when Redis is unreachable.
+   */
+  async close(beforeDrain: () => Promise<void>): Promise<void> {
+    if (this.state === 'closing' || this.state === 'closed') return;
+    const wasOpen = this.state === 'open';
+    this.state = 'closing';
+    if (wasOpen) {
+      const subscriber = this.subscriber!;
+      const drained = beforeDrain()
+        .then(() => Promise.allSettled([...this.inflight]))
+        .then(() => subscriber.ping()) // replies come in order: earlier events have arrived
+        .then(
+          () => true,
+          () => false,
+        );
+      this.reachableAtClose = (await raceTimeout(drained, CLOSE_GRACE_MS)) === true;
+    }
+    this.state = 'closed';
+    this.command?.disconnect();
+    this.subscriber?.disconnect();
+    this.command = this.subscriber = undefined;
+    const blocking = this.blockingClient;
+    this.blockingClient = undefined;
+    blocking?.then((client) => client.disconnect()).catch(() => undefined);
+  }
+
+  private ready(): Promise<Redis> {
+    if (this.state === 'closed') return Promise.reject(closedError());
+    this.opening ??= this.connectAll().catch((error: unknown) => {
+      this.opening = undefined;
+      throw error;
+    });
+    return this.opening;
+  }
+
+  private async connectAll(): Promise<Redis> {
+    const [command, subscriber] = await Promise.allSettled([
+      connect('command', this.options),
+      connect('subscriber', this.options),
+    ]);
+    const drop = (): void => {
+      if (command.status === 'fulfilled') command.value.disconnect();
+      if (subscriber.status === 'fulfilled') subscriber.value.disconnect();
+    };
+    if (command.status === 'rejected' || subscriber.status === 'rejected') {
+      drop();
+      throw command.status === 'rejected'
+        ? command.reason
+        : (subscriber as PromiseRejectedResult).reason;
+    }
+    subscriber.value.on('message', (_channel: string, message: string) =>
+      this.options.onMessage(message),
+    );
+    try {
+      await Promise.all([
+        loadScripts(command.value),
+        subscriber.value.subscribe(this.options.channel),
+      ]);
+    } catch (error) {
+      drop();
+      throw unavailable(this.options.url, error);
+    }
+    if (this.state !== 'idle') {
+      drop();
+      throw closedError();
+    }
+    this.state = 'open';
+    this.command = command.value;
+    this.subscriber = subscriber.value;
+    return command.value;
+  }
+
+  /** After close: one command on a connection of its own. */
+  private async runOnce<T>(fn: (client: Redis) => Promise<T>): Promise<T> {
+    if (!this.reachableAtClose) {
+      throw closedError('the Redis backend is closed, and Redis was unreachable when it closed');
+    }
+    const client = await connect('command', this.options);
+    try {
+      return await fn(client);
+    } finally {
+      client.disconnect();
+    }
+  }
+}
+
+/** What a connection is for: commands, pub/sub, or blocking on the wake list. */
+export type ConnectionRole = 'command' | 'subscriber' | 'blocking';
+
+export interface ConnectOptions {
+  readonly url: string;
+  readonly name: string;
+  readonly connectTimeoutMs: number;
+  /** Errors after the connection was opened (lost connection, failed reconnects). */
+  readonly onError: (error: unknown) => void;
+}
+
+let ioredis: Promise<{ Redis: typeof Redis }> | undefined;
+
+/** Opens one connection; rejects with BACKEND_UNAVAILABLE when Redis does not answer in time. */
+export async function connect(role: ConnectionRole, options: ConnectOptions): Promise<Redis> {
+  ioredis ??= import('ioredis');
+  const { Redis: RedisClient } = await ioredis;
+  let opened = false;
+  let lastError: unknown;
+  const client = new RedisClient(options.url, {
+    lazyConnect: true,
+    connectionName: `${options.name}:${role}`,
+    connectTimeout: options.connectTimeoutMs,
+    // Before the first connection: fail at once (open() reports it). After: reconnect with backoff.
+    retryStrategy: (times) => (opened ? Math.min(100 * times, 2000) : null),
+    // A blocking BLPOP waits as long as it has to; other commands fail after a few reconnects
+    // instead of queueing forever while Redis is away.
+    maxRetriesPerRequest: role === 'blocking' ? null : 3,
+    enableAutoPipelining: role === 'command',
+  });
+  client.on('error', (error: unknown) => {
+    if (opened && lastError === undefined) options.onError(error);
+    lastError = error; // before opening: the real reason (ECONNREFUSED...) for the message
+  });
+  client.on('ready', () => (lastError = undefined));
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      client.connect(),
+      new Promise((_resolve, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`no answer within ${options.connectTimeoutMs} ms`)),
+          options.connectTimeoutMs,
+        );
+      }),
+    ]);
+  } catch (cause) {
+    client.disconnect();
+    throw unavailable(options.url, lastError ?? cause);
+  } finally {
+    clearTimeout(timer);
+  }
+  opened = true;
+  return client;
+}
+
+function closedError(why = 'the Redis backend is closed'): DispatchError {
+  return new DispatchError('BACKEND_UNAVAILABLE', why);
+}
+
+async function raceTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function unavailable(url: string, cause: unknown): DispatchError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new DispatchError(
+    'BACKEND_UNAVAILABLE',
+    `Redis at ${redactUrl(url)} is unavailable: ${reason}`,
+    { cause },
+  );
+}
+
+/** The URL without its password, for messages. */
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}

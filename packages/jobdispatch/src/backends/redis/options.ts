@@ -1,0 +1,91 @@
+/**
+ * RedisBackend options: the public, optional shape with its defaults, and `resolveOptions()`, which
+ * fills the defaults and validates once so the backend only ever sees the resolved type.
+ */
+import { invalidArgument } from '../../errors.js';
+import { DEFAULT_CAPACITY_PER_LEVEL } from '../../priority-queue.js';
+
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+export const DEFAULT_QUEUE = 'default';
+/**
+ * How long a claimed job is held without renewal before another worker may take it over. The
+ * dispatcher renews every third of it, so a worker must stall for two renewals in a row to lose a
+ * job; a crashed worker's jobs run again within about this long (plus one reaper tick).
+ */
+export const DEFAULT_LEASE_MS = 15_000;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 3000;
+
+export interface RedisBackendOptions {
+  /** The Redis server. Default `redis://127.0.0.1:6379` (or `rediss://` for TLS). */
+  readonly url?: string;
+  /**
+   * The queue: every process using the same Redis and queue name shares its jobs. All of its keys
+   * are `jd:{queue}:...` (one Redis Cluster hash tag). No braces. Default `'default'`.
+   */
+  readonly queue?: string;
+  /** How long a claim holds a job without renewal (see `DEFAULT_LEASE_MS`). Default 15000, min 100. */
+  readonly leaseMs?: number;
+  /** Jobs each level may hold, across all processes. Default 1000. */
+  readonly capacityPerLevel?: number;
+  /** Opt-in aging, as for the in-process backend: a job that waited this long competes one level up. */
+  readonly maxWaitMs?: { readonly normal?: number; readonly low?: number };
+  /** The clock for records, dedup expiry and aging (leases and retry delays use the Redis server's). */
+  readonly now?: () => number;
+  /** How long `open()` waits for Redis before failing with BACKEND_UNAVAILABLE. Default 3000. */
+  readonly connectTimeoutMs?: number;
+  /** Where errors that belong to no caller go (a lost connection, a malformed record). Default: a process warning. */
+  readonly onError?: (error: unknown) => void;
+}
+
+export interface ResolvedRedisOptions {
+  readonly url: string;
+  readonly queue: string;
+  readonly leaseMs: number;
+  readonly capacityPerLevel: number;
+  readonly agingNormalMs: number;
+  readonly agingLowMs: number;
+  readonly now: () => number;
+  readonly connectTimeoutMs: number;
+  readonly onError: (error: unknown) => void;
+}
+
+export function resolveOptions(options: RedisBackendOptions): ResolvedRedisOptions {
+  const url = options.url ?? DEFAULT_REDIS_URL;
+  if (typeof url !== 'string' || !/^rediss?:\/\//.test(url)) {
+    throw invalidArgument('url', 'a redis:// or rediss:// URL', url);
+  }
+  const capacityPerLevel = options.capacityPerLevel ?? DEFAULT_CAPACITY_PER_LEVEL;
+  if (!Number.isInteger(capacityPerLevel) || capacityPerLevel < 1) {
+    throw invalidArgument('capacityPerLevel', 'an integer >= 1', capacityPerLevel);
+  }
+  return {
+    url,
+    queue: options.queue ?? DEFAULT_QUEUE,
+    leaseMs: atLeast('leaseMs', options.leaseMs ?? DEFAULT_LEASE_MS, 100),
+    capacityPerLevel,
+    agingNormalMs: aging('maxWaitMs.normal', options.maxWaitMs?.normal),
+    agingLowMs: aging('maxWaitMs.low', options.maxWaitMs?.low),
+    now: options.now ?? Date.now,
+    connectTimeoutMs: atLeast(
+      'connectTimeoutMs',
+      options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      1,
+    ),
+    onError:
+      options.onError ?? ((error) => process.emitWarning(`jobdispatch redis: ${String(error)}`)),
+  };
+}
+
+function atLeast(field: string, value: number, min: number): number {
+  if (!(Number.isFinite(value) && value >= min))
+    throw invalidArgument(field, `a number >= ${min}`, value);
+  return value;
+}
+
+/** 0 means off (what the claim script expects). */
+function aging(field: string, value: number | undefined): number {
+  if (value === undefined) return 0;
+  if (!(typeof value === 'number' && value > 0))
+    throw invalidArgument(field, 'a number > 0', value);
+  return value;
+}

@@ -1,0 +1,105 @@
+/**
+ * The Lua scripts, one per atomic operation (`scripts/*.lua`), and the one table of their integer
+ * results. Each script is sent as: the key prelude of keys.ts, the result codes `R`, `lib.lua`,
+ * then the script itself. Scripts are loaded once per connection (SCRIPT LOAD at open) and called
+ * by SHA (EVALSHA); a NOSCRIPT reply (the server restarted, failed over, or SCRIPT FLUSH) reloads
+ * the script and calls it again.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+import { DispatchError, type DispatchErrorCode } from '../../errors.js';
+import { type QueueKeys, luaKeyPrelude } from './keys.js';
+
+/** Every integer a script returns, by name. Negative results are errors (see `ERROR_OF`). */
+export const R = {
+  NOT_HELD: 0,
+  OK: 1,
+  DUPLICATED: 2,
+  CANCEL_REQUESTED: 3,
+  ALREADY_FINISHED: 4,
+  JOB_NOT_FOUND: -1,
+  QUEUE_FULL: -2,
+  ID_TAKEN: -3,
+} as const;
+
+/** The error code of each negative script result. */
+export const ERROR_OF: Readonly<Record<number, DispatchErrorCode>> = {
+  [R.JOB_NOT_FOUND]: 'JOB_NOT_FOUND',
+  [R.QUEUE_FULL]: 'QUEUE_FULL',
+  [R.ID_TAKEN]: 'INVALID_ARGUMENT',
+};
+
+export type ScriptName =
+  'submit' | 'claim' | 'renew' | 'progress' | 'finish' | 'retry' | 'release' | 'cancel';
+
+const NAMES: readonly ScriptName[] = [
+  'submit',
+  'claim',
+  'renew',
+  'progress',
+  'finish',
+  'retry',
+  'release',
+  'cancel',
+];
+
+interface Script {
+  readonly source: string;
+  readonly sha: string;
+}
+
+let compiled: ReadonlyMap<ScriptName, Script> | undefined;
+
+/** Reads and assembles the scripts once per process (lazily: a memory-only user never does). */
+function scripts(): ReadonlyMap<ScriptName, Script> {
+  if (compiled !== undefined) return compiled;
+  const dir = new URL('./scripts/', import.meta.url);
+  const read = (name: string): string => readFileSync(new URL(`${name}.lua`, dir), 'utf8');
+  const codes = Object.entries(R)
+    .map(([name, value]) => `${name} = ${value}`)
+    .join(', ');
+  const header = `${luaKeyPrelude()}local R = { ${codes} }\n${read('lib')}\n`;
+  const map = new Map<ScriptName, Script>();
+  for (const name of NAMES) {
+    const source = `${header}-- ${name}.lua\n${read(name)}`;
+    map.set(name, { source, sha: createHash('sha1').update(source).digest('hex') });
+  }
+  compiled = map;
+  return map;
+}
+
+/** Loads every script into the server's script cache. */
+export async function loadScripts(client: Redis): Promise<void> {
+  const pipeline = client.pipeline();
+  for (const script of scripts().values()) pipeline.script('LOAD', script.source);
+  const results = (await pipeline.exec()) ?? [];
+  for (const [error] of results) if (error) throw error;
+}
+
+/** Runs a script by SHA with the queue's fixed keys, its prefix, then `args`. */
+export async function runScript(
+  client: Redis,
+  name: ScriptName,
+  keys: QueueKeys,
+  args: readonly (string | number)[],
+): Promise<unknown> {
+  const script = scripts().get(name)!;
+  const argv = [keys.prefix, ...args];
+  try {
+    return await client.evalsha(script.sha, keys.scriptKeys.length, ...keys.scriptKeys, ...argv);
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+    await client.script('LOAD', script.source);
+    return client.evalsha(script.sha, keys.scriptKeys.length, ...keys.scriptKeys, ...argv);
+  }
+}
+
+/** The DispatchError for a negative script result. */
+export function scriptError(result: number, message: string, jobId?: string): DispatchError {
+  const code = ERROR_OF[result];
+  if (code === undefined) {
+    return new DispatchError('BACKEND_UNAVAILABLE', `unexpected script result ${result}`);
+  }
+  return new DispatchError(code, message, jobId === undefined ? {} : { jobId });
+}
