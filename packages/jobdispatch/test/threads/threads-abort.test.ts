@@ -30,14 +30,14 @@ describe('threaded handlers: timeouts', () => {
   it('terminates a runaway handler (an infinite loop) at its timeout; the job fails JOB_TIMEOUT and the next job runs on a new thread', async () => {
     const handler = behaviourPool({ threads: 1, graceMs: 100 });
     const d = dispatcher({ workers: 1 });
-    d.register(handler, { timeoutMs: 300 });
+    d.register(handler, { timeoutMs: 500 });
     await handler.ready();
     await d.start();
     const runawayThread = await startOnThread(d, 'runaway', 'runaway');
     await assert.rejects(d.wait('runaway'), (e) => isDispatchError(e, 'JOB_TIMEOUT'));
     assert.deepEqual((await d.get('runaway'))?.error, {
       code: 'JOB_TIMEOUT',
-      message: 'timed out after 300 ms',
+      message: 'timed out after 500 ms',
     });
     await handler.ready();
     const nextThread = await threadOfNextJob(d);
@@ -48,7 +48,8 @@ describe('threaded handlers: timeouts', () => {
   it('a handler in a synchronous loop that checks ctx.signal.aborted sees its timeout without yielding, and keeps its thread', async () => {
     const handler = behaviourPool({ threads: 1, graceMs: 5000 });
     const d = dispatcher({ workers: 1 });
-    d.register(handler, { timeoutMs: 200 });
+    d.register(handler, { timeoutMs: 500 });
+    await handler.ready(); // else the timeout could pass while the thread starts
     await d.start();
     const thread = await startOnThread(d, 'spinner', 'cooperative-sync');
     await assert.rejects(d.wait('spinner'), (e) => isDispatchError(e, 'JOB_TIMEOUT'));
@@ -64,7 +65,7 @@ describe('threaded handlers: timeouts', () => {
   it('keeps the pool at its size when several runaway threads are terminated at once', async () => {
     const handler = behaviourPool({ threads: 2, graceMs: 50 });
     const d = dispatcher({ workers: 2 });
-    d.register(handler, { timeoutMs: 300 });
+    d.register(handler, { timeoutMs: 500 });
     await handler.ready();
     await d.start();
     const old = await Promise.all([

@@ -24,7 +24,7 @@ describe('threaded handlers on the Redis backend', redisSuite(), () => {
 
   // Bounded: with a lapsing lease the job would move between the dispatchers forever.
   it(
-    'a CPU-bound job four times as long as its lease runs once, though a second dispatcher waits to take over a lapsed lease',
+    'a CPU-bound job three times as long as its lease runs once, though a second dispatcher waits to take over a lapsed lease',
     { timeout: 20_000 },
     async () => {
       const queue = newQueue();
@@ -32,7 +32,7 @@ describe('threaded handlers on the Redis backend', redisSuite(), () => {
         const handler = cpuPool({ threads: 1 });
         const d = dispatcher({
           workers: 1,
-          backend: new RedisBackend({ url: REDIS_URL, queue, leaseMs: 300 }),
+          backend: new RedisBackend({ url: REDIS_URL, queue, leaseMs: 500 }),
         });
         d.register(handler);
         return { d, handler };
@@ -40,7 +40,7 @@ describe('threaded handlers on the Redis backend', redisSuite(), () => {
       await Promise.all(contenders.map(({ handler }) => handler.ready()));
       await Promise.all(contenders.map(({ d }) => d.start()));
       const [first] = contenders.map(({ d }) => d);
-      const job = await first!.submit({ name: 'Cpu', params: { ms: 1200 } });
+      const job = await first!.submit({ name: 'Cpu', params: { ms: 1500 } });
       await first!.wait(job.id);
       const record = await first!.get(job.id);
       assert.equal(record?.status, JobStatus.Completed);
