@@ -64,9 +64,10 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const { planningHandler, analyticsHandler } = domain;
   dispatcher
     .register(planningHandler, {
-      concurrency: Math.min(
-        planningHandler.maxConcurrency ?? config.workers,
-        Math.max(config.workers, 1),
+      // At most one solve per planning thread; a producer-only process (WORKERS=0) registers it too.
+      concurrency: Math.max(
+        1,
+        Math.min(planningHandler.maxConcurrency ?? config.workers, config.workers),
       ),
       timeoutMs: PLANNING_TIMEOUT_MS,
       retries: 1,
