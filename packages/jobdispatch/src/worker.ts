@@ -28,9 +28,16 @@ export interface WorkerDeps {
   readonly reportError: (error: unknown) => void;
 }
 
-/** A job this dispatcher is running. */
+/**
+ * A job this dispatcher is running. Its AbortController is made on first use of `signal`: most
+ * handlers never read it, and a controller with its signal costs more than the rest of a no-op
+ * job's bookkeeping.
+ */
 export class ActiveJob {
-  readonly controller = new AbortController();
+  private controller: AbortController | undefined;
+  private reason: DispatchError | undefined;
+  /** Called once, when the job is first aborted. */
+  onAbort: (() => void) | undefined;
   /** The dispatcher already wrote this job's end (shutdown deadline): the worker writes nothing. */
   abandoned = false;
   /** Another process took the job over (lease lost): the worker writes nothing. */
@@ -45,18 +52,27 @@ export class ActiveJob {
     readonly workerId: number,
   ) {}
 
+  /** The handler's `ctx.signal`: aborted, with the DispatchError as its reason, by `abort()`. */
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.reason !== undefined) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
   abort(
     code: 'JOB_CANCELLED' | 'JOB_TIMEOUT' | 'DISPATCHER_STOPPED' | 'LEASE_LOST',
     message: string,
   ): void {
-    if (!this.controller.signal.aborted) {
-      this.controller.abort(new DispatchError(code, message, { jobId: this.claim.job.id }));
-    }
+    if (this.reason !== undefined) return;
+    this.reason = new DispatchError(code, message, { jobId: this.claim.job.id });
+    this.controller?.abort(this.reason);
+    this.onAbort?.();
   }
 
   get abortCode(): string | undefined {
-    const reason: unknown = this.controller.signal.reason;
-    return this.controller.signal.aborted && isDispatchError(reason) ? reason.code : undefined;
+    return this.reason?.code;
   }
 }
 
@@ -144,7 +160,9 @@ function toJobError(error: unknown): JobError {
 function context(deps: WorkerDeps, active: ActiveJob): JobContext {
   let last = -1;
   return {
-    signal: active.controller.signal,
+    get signal() {
+      return active.signal;
+    },
     workerId: active.workerId,
     attempt: active.claim.job.attempts,
     progress(percent: number, message?: string): Promise<void> {
@@ -178,12 +196,10 @@ function context(deps: WorkerDeps, active: ActiveJob): JobContext {
 function startTimers(deps: WorkerDeps, active: ActiveJob, registration: Registration): () => void {
   const timers: NodeJS.Timeout[] = [];
   const { timeoutMs, stuckAfterMs } = registration.options;
-  const signal = active.controller.signal;
-  const onAbort = (): void => {
+  active.onAbort = (): void => {
     // A report, not work: it must not keep the process alive.
     timers.push(setTimeout(() => reportStuck(deps, active, stuckAfterMs), stuckAfterMs).unref());
   };
-  signal.addEventListener('abort', onAbort, { once: true });
   if (timeoutMs !== undefined) {
     timers.push(
       setTimeout(
@@ -207,7 +223,7 @@ function startTimers(deps: WorkerDeps, active: ActiveJob, registration: Registra
     timers.push(setInterval(renew, Math.max(10, Math.floor(leaseMs / 3))));
   }
   return () => {
-    signal.removeEventListener('abort', onAbort);
+    active.onAbort = undefined;
     for (const timer of timers) clearTimeout(timer);
   };
 }
