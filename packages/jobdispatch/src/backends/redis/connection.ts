@@ -188,7 +188,7 @@ export async function connect(role: ConnectionRole, options: ConnectOptions): Pr
     // A blocking BLPOP waits as long as it has to; other commands fail after a few reconnects
     // instead of queueing forever while Redis is away.
     maxRetriesPerRequest: role === 'blocking' ? null : 3,
-    enableAutoPipelining: role === 'command',
+    enableAutoPipelining: false,
   });
   client.on('error', (error: unknown) => {
     if (opened && lastError === undefined) options.onError(error);

@@ -56,7 +56,8 @@ interface FinishItem extends Write {
   readonly outcome: Outcome;
 }
 type SubmitReply = [number, ...unknown[]];
-type ClaimReply = [number, ...[string, string | number, unknown[]][]];
+/** dueInMs, then per claim: id, token, attempt, the record as it was before the claim. */
+type ClaimReply = [number, ...[string, string, number, unknown[]][]];
 
 export class RedisBackend implements Backend {
   readonly durable = true;
@@ -127,12 +128,13 @@ export class RedisBackend implements Backend {
 
   async claim(request: ClaimRequest): Promise<Claim[]> {
     this.work.claimBegan();
-    const reply = (await this.runClaim(request.max, request.remaining)) as ClaimReply;
+    const now = this.options.now();
+    const reply = (await this.runClaim(request.max, request.remaining, now)) as ClaimReply;
     this.work.claimEnded(reply[0]);
     this.startReaper();
     const claims: Claim[] = [];
-    for (const [id, token, flat] of reply.slice(1) as ClaimReply[1][]) {
-      const claim = this.decodeClaim(id, String(token), flat);
+    for (const [id, token, attempt, flat] of reply.slice(1) as ClaimReply[1][]) {
+      const claim = this.decodeClaim(id, String(token), flat, attempt, now);
       if (claim !== undefined) claims.push(claim);
     }
     return claims;
@@ -240,9 +242,13 @@ export class RedisBackend implements Backend {
     return this.link.run((client) => runScript(client, name, this.keys, args));
   }
 
-  private runClaim(max: number, remaining: ReadonlyMap<string, number>): Promise<unknown> {
-    const { now, leaseMs, capacityPerLevel, agingNormalMs, agingLowMs } = this.options;
-    const args: (string | number)[] = [now(), max, leaseMs, capacityPerLevel];
+  private runClaim(
+    max: number,
+    remaining: ReadonlyMap<string, number>,
+    now = this.options.now(),
+  ): Promise<unknown> {
+    const { leaseMs, capacityPerLevel, agingNormalMs, agingLowMs } = this.options;
+    const args: (string | number)[] = [now, max, leaseMs, capacityPerLevel];
     args.push(this.lastOptions.recordTtlMs, agingNormalMs, agingLowMs);
     for (const [type, left] of remaining) args.push(type, Math.max(0, left));
     return this.run('claim', args);
@@ -299,12 +305,25 @@ export class RedisBackend implements Backend {
     return stored.job;
   }
 
-  /** A claimed record that does not decode fails with MALFORMED_RECORD instead of running. */
-  private decodeClaim(id: string, token: string, flat: readonly unknown[]): Claim | undefined {
+  /**
+   * The claimed job: its record as it was, with what the claim changed. A record that does not
+   * decode fails with MALFORMED_RECORD instead of running.
+   */
+  private decodeClaim(
+    id: string,
+    token: string,
+    flat: readonly unknown[],
+    attempts: number,
+    now: number,
+  ): Claim | undefined {
     let problem: DispatchError | undefined;
     try {
       const stored = decodeRecord(id, flat);
-      if (stored !== undefined && stored.problem === undefined) return { job: stored.job, token };
+      if (stored !== undefined && stored.problem === undefined) {
+        const { progress: _progress, ...job } = stored.job;
+        const running = { ...job, status: JobStatus.Running, attempts, startedAt: now };
+        return { job: { ...running, updatedAt: now }, token };
+      }
       problem = stored?.problem;
     } catch (error) {
       if (!(error instanceof DispatchError)) throw error;

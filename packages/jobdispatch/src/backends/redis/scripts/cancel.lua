@@ -18,16 +18,16 @@ if status == 'running' then
   if r[5] ~= '1' then
     redis.call('HSET', key, 'cancelRequested', '1', 'updatedAt', now)
     emit('cancelling', id, r[3], r[4], now)
-    publishEvents()
+    done()
   end
   return { R.CANCEL_REQUESTED, redis.call('HGETALL', key) }
 end
 if status ~= 'queued' then return { R.ALREADY_FINISHED, redis.call('HGETALL', key) } end
 
 if redis.call('ZREM', DELAYED, id) == 0 then unqueue(key, r[4]) end
-local err = { code = 'JOB_CANCELLED', message = 'cancelled before it started' }
-settle(key, now, tonumber(ARGV[4]), { 'status', 'cancelled', 'error', cjson.encode(err) })
+local err = cjson.encode({ code = 'JOB_CANCELLED', message = 'cancelled before it started' })
+settle(key, now, tonumber(ARGV[4]), { 'status', 'cancelled', 'error', err })
 endDedup(r[6], id, false, 0)
-emit('cancelled', id, r[3], r[4], now, { error = err })
-publishEvents()
+emit('cancelled', id, r[3], r[4], now, ',"error":' .. err)
+done()
 return { R.OK, redis.call('HGETALL', key) }

@@ -7,13 +7,15 @@ lease and a fresh fencing token. With max 0 it only does the first part (the per
 Selection is the memory backend's: per level, the oldest head among the type lists the caller may
 run (types with no starts left are skipped, never block the others); levels strictly high > normal
 > low, except that with aging a head that waited past its level's limit competes one level up.
+When one type is all the best level can offer (and aging is off), its entries are popped in bulk.
 
 KEYS: 1 seq, 2 counts, 3 leases, 4 delayed, 5 wake (keys.ts)
 ARGV: 1 key prefix, 2 now (ms), 3 max, 4 leaseMs, 5 capacityPerLevel, 6 recordTtlMs,
       7 aging limit for normal (ms, 0 = off), 8 aging limit for low (ms, 0 = off),
       then pairs: job type, starts left (only types with a cap)
-Returns: {dueInMs, claim...}: dueInMs is the time until the next retry comes due (-1: none);
-      each claim is {id, token, record as HGETALL}.
+Returns: {dueInMs, claim...}: dueInMs is the time until the next retry comes due (-1: none); each
+      claim is {id, token, attempt, record as HGETALL before the claim}: the caller applies what
+      the claim changed (status running, attempts, startedAt and updatedAt now, no progress).
 ]]
 
 local now = tonumber(ARGV[2])
@@ -22,6 +24,7 @@ local leaseMs = tonumber(ARGV[4])
 local capacity = tonumber(ARGV[5])
 local recordTtl = tonumber(ARGV[6])
 local agingMs = { [0] = tonumber(ARGV[8]), [1] = tonumber(ARGV[7]), [2] = 0 }
+local aging = agingMs[0] > 0 or agingMs[1] > 0
 local clock = serverNow()
 local woken = 0
 
@@ -37,16 +40,15 @@ for _, id in ipairs(expired) do
   if r[1] == 'running' then
     redis.call('HDEL', key, 'token')
     if r[4] == '1' then
-      local err = { code = 'JOB_CANCELLED', message = 'cancelled; its worker stopped renewing its lease' }
-      settle(key, now, recordTtl, { 'status', 'cancelled', 'error', cjson.encode(err) })
+      local err = cjson.encode({ code = 'JOB_CANCELLED', message = 'cancelled; its worker stopped renewing its lease' })
+      settle(key, now, recordTtl, { 'status', 'cancelled', 'error', err })
       endDedup(r[5], id, false, 0)
-      emit('cancelled', id, r[2], r[3], now, { error = err })
+      emit('cancelled', id, r[2], r[3], now, ',"error":' .. err)
     else
       enqueue(id, tonumber(r[3]), r[2], true, { 'queuedAt', now, 'updatedAt', now })
       woken = woken + 1
-      emit('queued', id, r[2], r[3], now, {
-        error = { code = 'LEASE_LOST', message = 'its lease ran out; back at the front of its level' },
-      })
+      emit('queued', id, r[2], r[3], now,
+        ',"error":{"code":"LEASE_LOST","message":"its lease ran out; back at the front of its level"}')
     end
   end
 end
@@ -60,22 +62,35 @@ for _, id in ipairs(due) do
   if r[1] == 'queued' then
     local level = tonumber(r[3])
     if countAt(level) >= capacity then
-      local err = {
+      local err = cjson.encode({
         code = 'QUEUE_FULL',
         message = 'retry refused: the ' .. levelName(level) .. ' level is full ('
           .. capacity .. ' jobs); try again later',
-      }
-      settle(key, now, recordTtl, { 'status', 'failed', 'error', cjson.encode(err) })
+      })
+      settle(key, now, recordTtl, { 'status', 'failed', 'error', err })
       endDedup(r[5], id, false, 0)
-      emit('failed', id, r[2], level, now, { attempt = tonumber(r[4]), error = err })
+      emit('failed', id, r[2], level, now, ',"attempt":' .. (r[4] or 0) .. ',"error":' .. err)
     else
       enqueue(id, level, r[2], false, { 'queuedAt', now, 'updatedAt', now })
       woken = woken + 1
     end
   end
 end
+flushPushes()
 
--- 3. Selection. heads[level][type] caches each list's valid head: {seq, id, queuedAt}.
+-- 3. Selection. A valid entry is one whose record is queued with the entry's seq.
+local function parse(entry)
+  local sep = string.find(entry, ':', 1, true)
+  return string.sub(entry, 1, sep - 1), string.sub(entry, sep + 1)
+end
+
+local function fieldsOf(flat)
+  local f = {}
+  for i = 1, #flat, 2 do f[flat[i]] = flat[i + 1] end
+  return f
+end
+
+-- heads[level][type]: the list's valid head {seq, id, record, fields}, or false when empty.
 local heads = { [0] = {}, [1] = {}, [2] = {} }
 local typesOf = {}
 
@@ -90,29 +105,36 @@ local function headOf(level, jobType)
       heads[level][jobType] = false
       return false
     end
-    local sep = string.find(entry, ':', 1, true)
-    local seq = string.sub(entry, 1, sep - 1)
-    local id = string.sub(entry, sep + 1)
-    local r = redis.call('HMGET', jobKey(id), 'status', 'seq', 'queuedAt')
-    if r[1] == 'queued' and r[2] == seq then
-      local head = { seq = tonumber(seq), id = id, queuedAt = tonumber(r[3]), list = list }
+    local seq, id = parse(entry)
+    local record = redis.call('HGETALL', jobKey(id))
+    local f = fieldsOf(record)
+    if f.status == 'queued' and f.seq == seq then
+      local head = { seq = tonumber(seq), id = id, record = record, fields = f, list = list }
       heads[level][jobType] = head
       return head
     end
-    redis.call('LPOP', list) -- stale: cancelled, promoted or expired
+    redis.call('LPOP', list) -- stale: cancelled, promoted, claimed or expired
   end
 end
 
-local function oldestHead(level)
+local function runnable(jobType)
+  local room = left[jobType]
+  return room == nil or room > 0
+end
+
+local function typesAt(level)
   local types = typesOf[level]
   if types == nil then
     types = redis.call('SMEMBERS', typesKey(level))
     typesOf[level] = types
   end
+  return types
+end
+
+local function oldestHead(level)
   local best, bestType = nil, nil
-  for _, jobType in ipairs(types) do
-    local room = left[jobType]
-    if room == nil or room > 0 then
+  for _, jobType in ipairs(typesAt(level)) do
+    if runnable(jobType) then
       local head = headOf(level, jobType)
       if head and (best == nil or head.seq < best.seq) then best, bestType = head, jobType end
     end
@@ -120,7 +142,6 @@ local function oldestHead(level)
   return best, bestType
 end
 
-local aging = agingMs[0] > 0 or agingMs[1] > 0
 local function select()
   local best, bestType, bestLevel, bestRank = nil, nil, nil, -1
   for level = 2, 0, -1 do
@@ -128,7 +149,9 @@ local function select()
     local head, jobType = oldestHead(level)
     if head then
       local rank = level
-      if agingMs[level] > 0 and now - head.queuedAt >= agingMs[level] then rank = level + 1 end
+      if agingMs[level] > 0 and now - tonumber(head.fields.queuedAt) >= agingMs[level] then
+        rank = level + 1
+      end
       if rank > bestRank or (rank == bestRank and head.seq < best.seq) then
         best, bestType, bestLevel, bestRank = head, jobType, level, rank
       end
@@ -139,27 +162,60 @@ local function select()
 end
 
 local claims = { -1 }
+local function take(id, f, record, jobType, level)
+  local key = jobKey(id)
+  local attempt = (tonumber(f.attempts) or 0) + 1
+  local token = nextSeq()
+  redis.call('HSET', key, 'status', 'running', 'attempts', attempt, 'startedAt', now,
+    'updatedAt', now, 'token', token)
+  if f.progress then redis.call('HDEL', key, 'progress') end
+  holdLease(id, clock + leaseMs)
+  addCount(level, -1)
+  if left[jobType] ~= nil then left[jobType] = left[jobType] - 1 end
+  emit('started', id, jobType, level, now,
+    ',"attempt":' .. attempt .. ',"waitMs":' .. jsonNumber(now - tonumber(f.queuedAt)))
+  claims[#claims + 1] = { id, token, attempt, record }
+end
+
+-- The only runnable type of `level`, when there is exactly one.
+local function soleType(level)
+  local sole = nil
+  for _, jobType in ipairs(typesAt(level)) do
+    if runnable(jobType) then
+      if sole then return nil end
+      sole = jobType
+    end
+  end
+  return sole
+end
+
+if max > 0 then reserveSeqs(max) end
 while #claims - 1 < max do
   local head, jobType, level = select()
   if not head then break end
-  redis.call('LPOP', head.list)
   heads[level][jobType] = nil
-  redis.call('HINCRBY', COUNTS, level, -1)
-  if left[jobType] ~= nil then left[jobType] = left[jobType] - 1 end
-  local key = jobKey(head.id)
-  local attempt = redis.call('HINCRBY', key, 'attempts', 1)
-  local token = redis.call('INCR', SEQ)
-  redis.call('HSET', key, 'status', 'running', 'startedAt', now, 'updatedAt', now, 'token', token)
-  redis.call('HDEL', key, 'progress', 'seq')
-  redis.call('ZADD', LEASES, clock + leaseMs, head.id)
-  emit('started', head.id, jobType, level, now, { attempt = attempt, waitMs = now - head.queuedAt })
-  claims[#claims + 1] = { head.id, tostring(token), redis.call('HGETALL', key) }
+  local sole = not aging and soleType(level)
+  if sole then
+    -- Bulk: nothing else at this level or above can be chosen before this list runs dry.
+    local want = max - (#claims - 1)
+    if left[jobType] ~= nil and left[jobType] < want then want = left[jobType] end
+    local entries = redis.call('LPOP', head.list, want) or {}
+    for _, entry in ipairs(entries) do
+      local seq, id = parse(entry)
+      local record = id == head.id and head.record or redis.call('HGETALL', jobKey(id))
+      local f = id == head.id and head.fields or fieldsOf(record)
+      if f.status == 'queued' and f.seq == seq then take(id, f, record, jobType, level) end
+    end
+  else
+    redis.call('LPOP', head.list)
+    take(head.id, head.fields, head.record, jobType, level)
+  end
 end
 
 -- Wake tokens are hints that work may be there: drop them when there is none; pass one on when
 -- this claim had to leave work behind for another worker.
 local queued = 0
-for _, n in ipairs(redis.call('HVALS', COUNTS)) do queued = queued + tonumber(n) end
+for level = 0, 2 do queued = queued + countAt(level) end
 local next = redis.call('ZRANGE', DELAYED, 0, 0, 'WITHSCORES')
 if queued == 0 and next[1] == nil then
   redis.call('DEL', WAKE)
@@ -168,5 +224,5 @@ elseif woken > 0 or (max > 0 and #claims - 1 == max and queued > 0) then
 end
 if next[2] then claims[1] = math.max(0, tonumber(next[2]) - clock) end
 
-publishEvents()
+done()
 return claims

@@ -17,19 +17,17 @@ local dedupTtl = tonumber(ARGV[4])
 local function finishOne(id, token, status, payload)
   local r = heldRecord(id, token, 'name', 'priority', 'attempts', 'dedupKey')
   if not r then return R.NOT_HELD end
-  local key = jobKey(id)
-  redis.call('HDEL', key, 'token')
-  redis.call('ZREM', LEASES, id)
+  dropLease(id)
   local fields = { 'status', status }
-  local extra = { attempt = tonumber(r[5]) }
+  local extra = ',"attempt":' .. r[5]
   if status == 'completed' then
     if payload then fields[#fields + 1] = 'result'; fields[#fields + 1] = payload end
   else
     fields[#fields + 1] = 'error'
     fields[#fields + 1] = payload
-    extra.error = cjson.decode(payload)
+    extra = extra .. ',"error":' .. payload
   end
-  settle(key, now, recordTtl, fields)
+  settle(jobKey(id), now, recordTtl, fields)
   endDedup(r[6], id, status == 'completed', dedupTtl)
   emit(status, id, r[3], r[4], now, extra)
   return R.OK
@@ -39,5 +37,5 @@ local replies = {}
 for i = 5, #ARGV, 4 do
   replies[#replies + 1] = finishOne(ARGV[i], ARGV[i + 1], ARGV[i + 2], opt(ARGV[i + 3]))
 end
-publishEvents()
+done()
 return replies

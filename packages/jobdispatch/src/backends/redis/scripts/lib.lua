@@ -4,15 +4,21 @@ keys.ts and the result codes `R`) to each script, so each script stays one atomi
 
 Invariants kept by these helpers:
 - A queued job has exactly one live entry "<seq>:<id>" in the list of its (level, type), and its
-  record's `seq` field equals that entry's seq. Entries whose seq no longer matches (the job was
-  cancelled, promoted, or claimed) are stale and are dropped when they reach the head: cancel and
-  promotion are O(1). COUNTS counts live entries only.
-- Within one list, seqs only grow from head to tail: back pushes take +INCR, front pushes -INCR.
-- Every event is collected in EVENTS and published once, at the end of the script, on the queue's
-  channel: one message per script, so subscribers see events in the order of operations.
+  record's `seq` field equals that entry's seq. Entries whose seq or status no longer match (the
+  job was cancelled, promoted, claimed, or requeued since) are stale and are dropped when they
+  reach the head: cancel and promotion are O(1). COUNTS counts live entries only.
+- Within one list, seqs only grow from head to tail: back pushes take +seq, front pushes -seq.
+- Every event is collected and published once, at the end of the script (`done()`), on the
+  queue's channel: one message per script, so subscribers see events in the order of operations.
+- Writes that a script may batch (back pushes, count deltas, lease updates) are buffered and
+  applied by `done()`, or earlier by `flushPushes()` when the script reads the lists afterwards.
 ]]
 
 local EVENTS = {}
+local PUSHES, PUSH_ORDER, TYPES_ADDED = {}, {}, {}
+local COUNT, COUNT_DELTA = {}, {}
+local LEASE_ADDS, LEASE_REMOVALS = {}, {}
+local SEQ_NEXT, SEQ_LAST = 1, 0
 
 -- Milliseconds on the Redis server's clock: the one clock every process agrees on (leases, retries).
 local function serverNow()
@@ -26,56 +32,87 @@ local function opt(value)
   return string.sub(value, 2)
 end
 
--- `raw` holds fields already encoded as JSON by the caller, spliced in verbatim (so a progress
--- percent keeps every digit instead of going through cjson's 14-digit numbers).
-local function emit(eventType, id, name, priority, at, extra, raw)
-  local event = { type = eventType, jobId = id, name = name, priority = tonumber(priority), at = at }
-  if extra then
-    for k, v in pairs(extra) do event[k] = v end
-  end
-  local json = cjson.encode(event)
-  if raw then
-    for k, v in pairs(raw) do json = string.sub(json, 1, -2) .. ',"' .. k .. '":' .. v .. '}' end
-  end
-  EVENTS[#EVENTS + 1] = json
-end
-
-local function publishEvents()
-  if #EVENTS == 1 then
-    redis.call('PUBLISH', CHANNEL, EVENTS[1])
-  elseif #EVENTS > 1 then
-    redis.call('PUBLISH', CHANNEL, '[' .. table.concat(EVENTS, ',') .. ']')
-  end
-end
-
--- Lets up to `n` idle workers know that work may have arrived (bounded: tokens are hints).
-local WAKE_CAP = 64
-local function wake(n)
-  local room = WAKE_CAP - redis.call('LLEN', WAKE)
-  if n > room then n = room end
+-- Fresh seqs (queue order) and fencing tokens come from one counter, reserved in blocks.
+local function reserveSeqs(n)
   if n <= 0 then return end
-  local tokens = {}
-  for i = 1, n do tokens[i] = '1' end
-  redis.call('RPUSH', WAKE, unpack(tokens))
+  SEQ_LAST = redis.call('INCRBY', SEQ, n)
+  SEQ_NEXT = SEQ_LAST - n + 1
+end
+-- As a decimal string (never the exponent form Lua gives large numbers), or negated.
+local function nextSeq(negative)
+  if SEQ_NEXT > SEQ_LAST then reserveSeqs(16) end
+  local seq = SEQ_NEXT
+  SEQ_NEXT = SEQ_NEXT + 1
+  if negative then seq = -seq end
+  return string.format('%d', seq)
+end
+
+-- JSON without cjson for the common case: strings that need no escaping, integral numbers.
+local function jsonString(s)
+  if string.find(s, '[%c"\\]') then return cjson.encode(s) end
+  return '"' .. s .. '"'
+end
+local function jsonNumber(n)
+  if n == math.floor(n) and math.abs(n) < 1e15 then return string.format('%d', n) end
+  return string.format('%.17g', n)
+end
+
+-- `extra` is a JSON fragment of further fields (',"attempt":1,...'), or nil.
+local function emit(eventType, id, name, priority, at, extra)
+  EVENTS[#EVENTS + 1] = '{"type":"' .. eventType .. '","jobId":' .. jsonString(id)
+    .. ',"name":' .. jsonString(name) .. ',"priority":' .. priority
+    .. ',"at":' .. jsonNumber(at) .. (extra or '') .. '}'
 end
 
 local function countAt(level)
-  return tonumber(redis.call('HGET', COUNTS, level) or '0')
+  level = tonumber(level)
+  local count = COUNT[level]
+  if count == nil then
+    count = tonumber(redis.call('HGET', COUNTS, level) or '0')
+    COUNT[level] = count
+  end
+  return count
+end
+local function addCount(level, n)
+  level = tonumber(level)
+  COUNT[level] = countAt(level) + n
+  COUNT_DELTA[level] = (COUNT_DELTA[level] or 0) + n
 end
 
--- Puts a job in the queue: a new entry at the back (or front) of its (level, type) list.
--- `fields` are further record fields to write in the same HSET.
+-- Calls `command key values...` in chunks of `step` values (unpack has a stack limit).
+local function callInChunks(command, key, values, step)
+  for first = 1, #values, step do
+    redis.call(command, key, unpack(values, first, math.min(first + step - 1, #values)))
+  end
+end
+
+local function flushPushes()
+  for _, list in ipairs(PUSH_ORDER) do
+    callInChunks('RPUSH', list, PUSHES[list], 1000)
+    redis.call('SADD', TYPES_ADDED[list][1], TYPES_ADDED[list][2])
+  end
+  PUSHES, PUSH_ORDER, TYPES_ADDED = {}, {}, {}
+end
+
+-- Puts a job in the queue: a new entry at the back (or front) of its (level, type) list, and
+-- writes `fields` (a flat list of further record fields) with the queue fields in one HSET.
 local function enqueue(id, level, jobType, front, fields)
-  local seq = redis.call('INCR', SEQ)
-  if front then seq = -seq end
+  local seq = nextSeq(front)
   local list = listKey(level, jobType)
   if front then
     redis.call('LPUSH', list, seq .. ':' .. id)
+    redis.call('SADD', typesKey(level), jobType)
   else
-    redis.call('RPUSH', list, seq .. ':' .. id)
+    local entries = PUSHES[list]
+    if entries == nil then
+      entries = {}
+      PUSHES[list] = entries
+      PUSH_ORDER[#PUSH_ORDER + 1] = list
+      TYPES_ADDED[list] = { typesKey(level), jobType }
+    end
+    entries[#entries + 1] = seq .. ':' .. id
   end
-  redis.call('SADD', typesKey(level), jobType)
-  redis.call('HINCRBY', COUNTS, level, 1)
+  addCount(level, 1)
   fields[#fields + 1] = 'status'
   fields[#fields + 1] = 'queued'
   fields[#fields + 1] = 'seq'
@@ -85,9 +122,7 @@ end
 
 -- Takes a queued job's live entry out of the count (the entry itself goes stale, see above).
 local function unqueue(key, level)
-  if redis.call('HDEL', key, 'seq') == 1 then
-    redis.call('HINCRBY', COUNTS, level, -1)
-  end
+  if redis.call('HDEL', key, 'seq') == 1 then addCount(level, -1) end
 end
 
 -- Marks a record finished: final status fields, logical expiry, and real expiry as garbage collection.
@@ -122,7 +157,41 @@ local function heldRecord(id, token, ...)
   return r
 end
 
+local function holdLease(id, deadline)
+  LEASE_ADDS[#LEASE_ADDS + 1] = deadline
+  LEASE_ADDS[#LEASE_ADDS + 1] = id
+end
+local function dropLease(id)
+  LEASE_REMOVALS[#LEASE_REMOVALS + 1] = id
+end
+
+-- Lets up to `n` idle workers know that work may have arrived (bounded: tokens are hints).
+local WAKE_CAP = 64
+local function wake(n)
+  local room = WAKE_CAP - redis.call('LLEN', WAKE)
+  if n > room then n = room end
+  if n <= 0 then return end
+  local tokens = {}
+  for i = 1, n do tokens[i] = '1' end
+  redis.call('RPUSH', WAKE, unpack(tokens))
+end
+
 local function levelName(level)
   if level == 2 then return 'HIGH' elseif level == 1 then return 'NORMAL' end
   return 'LOW'
+end
+
+-- Applies the buffered writes and publishes the events; every script ends with it.
+local function done()
+  flushPushes()
+  for level, delta in pairs(COUNT_DELTA) do
+    if delta ~= 0 then redis.call('HINCRBY', COUNTS, level, delta) end
+  end
+  callInChunks('ZADD', LEASES, LEASE_ADDS, 1000)
+  callInChunks('ZREM', LEASES, LEASE_REMOVALS, 1000)
+  if #EVENTS == 1 then
+    redis.call('PUBLISH', CHANNEL, EVENTS[1])
+  elseif #EVENTS > 1 then
+    redis.call('PUBLISH', CHANNEL, '[' .. table.concat(EVENTS, ',') .. ']')
+  end
 end

@@ -9,21 +9,21 @@ Returns: R.OK or R.NOT_HELD
 ]]
 
 local id, now = ARGV[2], tonumber(ARGV[4])
-local r = heldRecord(id, ARGV[3], 'name', 'priority', 'cancelRequested', 'dedupKey')
+local r = heldRecord(id, ARGV[3], 'name', 'priority', 'cancelRequested', 'dedupKey', 'attempts')
 if not r then return R.NOT_HELD end
 local key = jobKey(id)
 redis.call('HDEL', key, 'token')
-redis.call('ZREM', LEASES, id)
+dropLease(id)
 if r[5] == '1' then
-  local err = { code = 'JOB_CANCELLED', message = 'cancelled; its worker shut down' }
-  settle(key, now, tonumber(ARGV[5]), { 'status', 'cancelled', 'error', cjson.encode(err) })
+  local err = cjson.encode({ code = 'JOB_CANCELLED', message = 'cancelled; its worker shut down' })
+  settle(key, now, tonumber(ARGV[5]), { 'status', 'cancelled', 'error', err })
   endDedup(r[6], id, false, 0)
-  emit('cancelled', id, r[3], r[4], now, { error = err })
+  emit('cancelled', id, r[3], r[4], now, ',"error":' .. err)
 else
-  redis.call('HINCRBY', key, 'attempts', -1)
-  enqueue(id, tonumber(r[4]), r[3], true, { 'queuedAt', now, 'updatedAt', now })
+  local attempts = math.max(0, (tonumber(r[7]) or 1) - 1)
+  enqueue(id, tonumber(r[4]), r[3], true, { 'attempts', attempts, 'queuedAt', now, 'updatedAt', now })
   emit('queued', id, r[3], r[4], now)
   wake(1)
 end
-publishEvents()
+done()
 return R.OK

@@ -12,14 +12,14 @@ local id, now, delayMs = ARGV[2], tonumber(ARGV[4]), tonumber(ARGV[6])
 local r = heldRecord(id, ARGV[3], 'name', 'priority', 'attempts')
 if not r then return R.NOT_HELD end
 local key = jobKey(id)
-redis.call('HDEL', key, 'token')
+-- No `seq` while waiting: the job is in no list (cancel and promotion rely on that).
+redis.call('HDEL', key, 'token', 'seq')
 redis.call('HSET', key, 'status', 'queued', 'error', ARGV[5], 'updatedAt', now)
-redis.call('ZREM', LEASES, id)
+dropLease(id)
 redis.call('ZADD', DELAYED, serverNow() + delayMs, id)
-emit('retrying', id, r[3], r[4], now, {
-  attempt = tonumber(r[5]), error = cjson.decode(ARGV[5]), delayMs = delayMs,
-})
+emit('retrying', id, r[3], r[4], now,
+  ',"attempt":' .. r[5] .. ',"error":' .. ARGV[5] .. ',"delayMs":' .. jsonNumber(delayMs))
 -- Idle workers recompute when to wake for the next due retry.
 wake(1)
-publishEvents()
+done()
 return R.OK

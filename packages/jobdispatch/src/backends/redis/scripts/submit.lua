@@ -36,28 +36,26 @@ local function liveExecution(dedup)
 end
 
 -- Moves a queued original up to `priority`, at the back of that level; its old entry goes stale.
+-- It keeps its queuedAt: it has waited that long.
 local function promote(original, priority)
   if not original.inList or original.status ~= 'queued' or priority <= original.priority then
     return 0
   end
   if countAt(priority) >= capacity then return 0 end
-  redis.call('HINCRBY', COUNTS, original.priority, -1)
+  addCount(original.priority, -1)
   enqueue(original.id, priority, original.name, false, { 'priority', priority, 'updatedAt', now })
-  emit('promoted', original.id, original.name, priority, now, { fromPriority = original.priority })
+  emit('promoted', original.id, original.name, priority, now, ',"fromPriority":' .. original.priority)
   return 1
 end
 
 local function submitOne(id, name, priority, createdAt, params, description, dedup)
   local key = jobKey(id)
-  local existing = redis.call('HMGET', key, 'status', 'expiresAt')
-  if existing[1] then
-    if existing[2] and tonumber(existing[2]) <= now then
-      redis.call('DEL', key)
-    else
-      return { R.ID_TAKEN }
-    end
+  if redis.call('EXISTS', key) == 1 then
+    local expiresAt = redis.call('HGET', key, 'expiresAt')
+    if not expiresAt or tonumber(expiresAt) > now then return { R.ID_TAKEN } end
+    redis.call('DEL', key)
   end
-  local fields = { 'name', name, 'priority', priority, 'createdAt', createdAt, 'attempts', 0 }
+  local fields = { 'name', name, 'priority', priority, 'createdAt', createdAt }
   if params then fields[#fields + 1] = 'params'; fields[#fields + 1] = params end
   if description then fields[#fields + 1] = 'description'; fields[#fields + 1] = description end
   if dedup then fields[#fields + 1] = 'dedupKey'; fields[#fields + 1] = dedup end
@@ -70,7 +68,7 @@ local function submitOne(id, name, priority, createdAt, params, description, ded
     fields[#fields + 1] = 'duplicateOf'
     fields[#fields + 1] = original.id
     settle(key, now, recordTtl, fields)
-    emit('duplicated', id, name, priority, now, { duplicateOf = original.id })
+    emit('duplicated', id, name, priority, now, ',"duplicateOf":' .. jsonString(original.id))
     return { R.DUPLICATED, promoted, original.id, redis.call('HGETALL', jobKey(original.id)) }
   end
 
@@ -85,6 +83,7 @@ local function submitOne(id, name, priority, createdAt, params, description, ded
   return { R.OK }
 end
 
+reserveSeqs((#ARGV - 5) / 7)
 local replies = {}
 local queued = 0
 for i = 6, #ARGV, 7 do
@@ -93,6 +92,6 @@ for i = 6, #ARGV, 7 do
   if reply[1] == R.OK then queued = queued + 1 end
   replies[#replies + 1] = reply
 end
+done()
 wake(queued)
-publishEvents()
 return replies

@@ -1,0 +1,253 @@
+/**
+ * Redis benchmark (issue 4): this library's RedisBackend against BullMQ (with priorities) and
+ * Bee-Queue (no priorities), on the same Redis, in one run.
+ *
+ *   npm run bench:redis              the full run (about a minute on 2 idle cores)
+ *   npm run bench:redis -- --smoke   tiny counts (a few seconds); a test runs it so it cannot rot
+ *
+ * 1. Throughput: 50,000 no-op jobs with mixed priorities (LOW/NORMAL/HIGH, uniform, seeded) added in
+ *    batches of 1,000 (our `submit` calls of one tick go to Redis as one script call; BullMQ
+ *    `addBulk`; Bee-Queue `saveAll`), then processed by one worker at concurrency 10, then 50. Per
+ *    row: submit jobs/s, process jobs/s (worker start to the last completion), total jobs/s (jobs
+ *    over submit + process time), and Redis memory per waiting job (the server's `used_memory`
+ *    after the adds minus before, over the jobs: the whole cost, keys and indexes included).
+ * 2. HIGH behind LOW: 50,000 LOW jobs waiting, a worker at concurrency 10 running them, then one
+ *    HIGH job added: the time from the add until its body begins.
+ *
+ * Every task runs in a fresh child process with its own key prefix, deleted afterwards. The
+ * machine may be shared and noisy: read the ratios, which compare contenders measured in the
+ * same run, rather than the absolute figures.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
+import { JobPriority } from '../src/index.js';
+import { CONTENDER_NAMES, type ContenderName, makeContender } from './redis-contenders.js';
+
+const SMOKE = process.argv.includes('--smoke');
+const CONFIG = SMOKE
+  ? { jobs: 300, batch: 100, backlog: 300, warm: 20, concurrencies: [10, 50] }
+  : { jobs: 50_000, batch: 1000, backlog: 50_000, warm: 1000, concurrencies: [10, 50] };
+const HIGH_LIMIT_MS = 120_000;
+const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+
+type Task =
+  | { kind: 'throughput'; contender: ContenderName; concurrency: number }
+  | { kind: 'high'; contender: ContenderName };
+interface ThroughputResult {
+  submitMs: number;
+  processMs: number;
+  bytesPerJob: number;
+}
+interface HighResult {
+  waitMs: number | undefined;
+  lowStartedBetween: number;
+}
+
+function address() {
+  const url = new URL(REDIS_URL);
+  return { url: REDIS_URL, host: url.hostname, port: Number(url.port || 6379) };
+}
+
+/** Uniform LOW/NORMAL/HIGH from a fixed seed: every contender gets the same sequence. */
+function priorities(count: number): number[] {
+  let state = 42;
+  return Array.from({ length: count }, () => {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    return state % 3;
+  });
+}
+
+async function usedMemory(redis: Redis): Promise<number> {
+  return Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0);
+}
+
+async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.unlink(...keys);
+  } while (cursor !== '0');
+}
+
+function untilCount(target: number): { tick: () => void; reached: Promise<void> } {
+  let count = 0;
+  let resolve!: () => void;
+  const reached = new Promise<void>((r) => (resolve = r));
+  return { tick: () => void (++count === target && resolve()), reached };
+}
+
+async function submitAll(
+  submit: (batch: readonly number[]) => Promise<void>,
+  all: readonly number[],
+): Promise<void> {
+  for (let start = 0; start < all.length; start += CONFIG.batch) {
+    await submit(all.slice(start, start + CONFIG.batch));
+  }
+}
+
+async function runThroughput(
+  redis: Redis,
+  contender: ContenderName,
+  concurrency: number,
+): Promise<ThroughputResult> {
+  const prefix = `bench-${randomBytes(4).toString('hex')}`;
+  const c = await makeContender(contender, address(), prefix, CONFIG.jobs);
+  try {
+    const before = await usedMemory(redis);
+    const start = performance.now();
+    await submitAll((batch) => c.submitBatch(batch), priorities(CONFIG.jobs));
+    const submitMs = performance.now() - start;
+    const bytesPerJob = ((await usedMemory(redis)) - before) / CONFIG.jobs;
+    await c.closeProducer();
+    const done = untilCount(CONFIG.jobs);
+    const processStart = performance.now();
+    await c.startWorker(concurrency, () => undefined, done.tick);
+    await done.reached;
+    return { submitMs, processMs: performance.now() - processStart, bytesPerJob };
+  } finally {
+    await c.close();
+    await deleteKeys(redis, c.keys);
+  }
+}
+
+async function runHigh(redis: Redis, contender: ContenderName): Promise<HighResult> {
+  const prefix = `bench-${randomBytes(4).toString('hex')}`;
+  const c = await makeContender(contender, address(), prefix, CONFIG.backlog + 1);
+  try {
+    await submitAll(
+      (batch) => c.submitBatch(batch),
+      Array.from({ length: CONFIG.backlog }, () => JobPriority.Low),
+    );
+    const warm = untilCount(CONFIG.warm);
+    const clock = { addedAt: undefined as number | undefined, lowStartedBetween: 0 };
+    let highStarted: (at: number) => void = () => undefined;
+    const high = new Promise<number>((resolve) => (highStarted = resolve));
+    await c.startWorker(
+      10,
+      (priority) => {
+        if (priority === JobPriority.High) highStarted(performance.now());
+        else if (clock.addedAt !== undefined) clock.lowStartedBetween++;
+      },
+      warm.tick,
+    );
+    await warm.reached;
+    const addedAt = performance.now();
+    clock.addedAt = addedAt;
+    await c.submitOne(JobPriority.High);
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), HIGH_LIMIT_MS);
+    });
+    const startedAt = await Promise.race([high, limit]);
+    clearTimeout(timer);
+    const { lowStartedBetween } = clock;
+    return {
+      waitMs: startedAt === undefined ? undefined : startedAt - addedAt,
+      lowStartedBetween,
+    };
+  } finally {
+    await c.close();
+    await deleteKeys(redis, c.keys);
+  }
+}
+
+async function child(task: Task): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  try {
+    const result =
+      task.kind === 'throughput'
+        ? await runThroughput(redis, task.contender, task.concurrency)
+        : await runHigh(redis, task.contender);
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } finally {
+    redis.disconnect();
+  }
+  process.exit(0); // peers' clients may hold the loop open after close
+}
+
+async function inChild<R>(task: Task): Promise<R> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [
+      ...process.execArgv,
+      fileURLToPath(import.meta.url),
+      ...(SMOKE ? ['--smoke'] : []),
+      '--child',
+      JSON.stringify(task),
+    ],
+    { timeout: 600_000, maxBuffer: 1 << 20 },
+  );
+  return JSON.parse(stdout.trim().split('\n').pop()!) as R;
+}
+
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+const ratio = (a: number, b: number): string => `${(a / b).toFixed(1)}x`;
+
+async function main(): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  const version = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? '?';
+  redis.disconnect();
+  console.log(
+    `Redis benchmark${SMOKE ? ' (smoke)' : ''}: ${fmt(CONFIG.jobs)} no-op jobs, mixed priorities, ` +
+      `added in batches of ${fmt(CONFIG.batch)}, then processed by one worker; Redis ${version}\n`,
+  );
+  const header = `${'contender'.padEnd(12)} ${'conc'.padStart(4)} ${'submit/s'.padStart(9)} ${'process/s'.padStart(9)} ${'total/s'.padStart(9)} ${'bytes/waiting job'.padStart(17)}`;
+  console.log(header);
+  const totals = new Map<string, number>();
+  const memory = new Map<ContenderName, number>();
+  for (const concurrency of CONFIG.concurrencies) {
+    for (const contender of CONTENDER_NAMES) {
+      const task: Task = { kind: 'throughput', contender, concurrency };
+      const r = await inChild<ThroughputResult>(task);
+      const total = (CONFIG.jobs / (r.submitMs + r.processMs)) * 1000;
+      totals.set(`${contender}@${concurrency}`, total);
+      if (!memory.has(contender)) memory.set(contender, r.bytesPerJob);
+      console.log(
+        `${contender.padEnd(12)} ${String(concurrency).padStart(4)} ${fmt((CONFIG.jobs / r.submitMs) * 1000).padStart(9)} ` +
+          `${fmt((CONFIG.jobs / r.processMs) * 1000).padStart(9)} ${fmt(total).padStart(9)} ${fmt(r.bytesPerJob).padStart(17)}`,
+      );
+    }
+  }
+  console.log(
+    `\nHIGH job added behind ${fmt(CONFIG.backlog)} waiting LOW jobs (worker at concurrency 10):`,
+  );
+  const waits = new Map<ContenderName, number | undefined>();
+  for (const contender of CONTENDER_NAMES) {
+    const r = await inChild<HighResult>({ kind: 'high', contender });
+    waits.set(contender, r.waitMs);
+    const wait = r.waitMs === undefined ? `> ${fmt(HIGH_LIMIT_MS)}` : r.waitMs.toFixed(1);
+    const note = contender === 'Bee-Queue' ? ' (no priorities: FIFO)' : '';
+    console.log(
+      `${contender.padEnd(12)} waited ${wait.padStart(9)} ms, ${fmt(r.lowStartedBetween)} LOW jobs started first${note}`,
+    );
+  }
+  console.log('\nOurs / peer:');
+  for (const peer of ['BullMQ', 'Bee-Queue'] as const) {
+    const parts = CONFIG.concurrencies.map(
+      (c) =>
+        `total at ${c}: ${ratio(totals.get(`jobdispatch@${c}`)!, totals.get(`${peer}@${c}`)!)}`,
+    );
+    const mem = ratio(memory.get('jobdispatch')!, memory.get(peer)!);
+    console.log(`  vs ${peer.padEnd(9)} ${parts.join(', ')}; memory per waiting job: ${mem}`);
+  }
+  const worst = Math.min(
+    ...CONFIG.concurrencies.map(
+      (c) => totals.get(`jobdispatch@${c}`)! / totals.get(`BullMQ@${c}`)!,
+    ),
+  );
+  const ourWait = waits.get('jobdispatch');
+  console.log(
+    `\nTargets: total >= 4x BullMQ: ${worst >= 4 ? 'met' : 'MISSED'} (${worst.toFixed(1)}x at worst); ` +
+      `<= 400 bytes per waiting job: ${memory.get('jobdispatch')! <= 400 ? 'met' : 'MISSED'} ` +
+      `(${fmt(memory.get('jobdispatch')!)}); HIGH wait a few ms: ` +
+      `${ourWait !== undefined && ourWait < 10 ? 'met' : 'MISSED'} (${ourWait?.toFixed(1) ?? '?'} ms)`,
+  );
+}
+
+const childAt = process.argv.indexOf('--child');
+if (childAt >= 0) await child(JSON.parse(process.argv[childAt + 1]!) as Task);
+else await main();
