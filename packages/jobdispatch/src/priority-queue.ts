@@ -9,7 +9,8 @@
  *   once (`enqueue` returns false), it never blocks.
  * - Enqueue, dequeue, remove and promote cost O(1) in the number of queued jobs: each level keeps
  *   one FIFO linked list per job type (so a consumer that may not run some type skips that whole
- *   list instead of scanning past its jobs) and every entry is indexed by job id. A dequeue looks
+ *   list instead of scanning past its jobs) and entries are indexed by job id once a lookup by id
+ *   is first asked for. A dequeue looks
  *   at the head of each type's list, so its cost grows with the number of job types queued, not of
  *   jobs.
  * - A `dequeue()` waiting on an empty queue is handed the next enqueued job directly.
@@ -123,6 +124,11 @@ class Level {
     }
   }
 
+  /** The first entry of every non-empty list. */
+  *heads(): IterableIterator<Entry> {
+    for (const list of this.active) yield list.head as Entry;
+  }
+
   /** The oldest entry among the heads of the types `canRun` accepts. */
   oldestHead(canRun: ((jobType: string) => boolean) | undefined): Entry | undefined {
     const active = this.active;
@@ -151,7 +157,13 @@ type Waiter = (job: Job | null) => void;
 export class PriorityJobQueue {
   readonly capacityPerLevel: number;
   private readonly levels: readonly [Level, Level, Level] = [new Level(), new Level(), new Level()];
-  private readonly index = new Map<string, Entry>();
+  /**
+   * Entries by job id, for `has`, `levelOf`, `remove` and `promote`. Built on the first of those
+   * calls and kept up to date from then on: a queue used only to enqueue and dequeue (the hot path)
+   * never pays for the three map operations per job it would cost (about a third of its time).
+   */
+  private index: Map<string, Entry> | undefined;
+  private count = 0;
   private readonly waiters: Waiter[] = [];
   private readonly pool: Entry[] = [];
   private readonly agingMs: readonly [number, number, number];
@@ -181,7 +193,7 @@ export class PriorityJobQueue {
 
   /** Total jobs queued. */
   get size(): number {
-    return this.index.size;
+    return this.count;
   }
 
   get closed(): boolean {
@@ -198,18 +210,14 @@ export class PriorityJobQueue {
 
   /**
    * Adds a job at the back of its priority level (a missing or invalid priority means Normal).
-   * Returns false, at once, when the queue is closed or the level is full.
+   * Returns false, at once, when the queue is closed or the level is full. Job ids must be unique
+   * among the queued jobs for `has`, `remove` and `promote` to find them; the queue does not check
+   * (the Dispatcher's backends do), so that an enqueue costs no lookup.
    */
   enqueue(job: Job): boolean {
     if (this.isClosed) return false;
     const level = normalizePriority(job.priority);
     if (this.levels[level].size >= this.capacityPerLevel) return false;
-    if (this.index.has(job.id)) {
-      throw new DispatchError(
-        'INVALID_ARGUMENT',
-        `job id must be unique in the queue, got "${job.id}"`,
-      );
-    }
     if (this.waiters.length > 0) {
       (this.waiters.shift() as Waiter)(job);
       return true;
@@ -241,17 +249,17 @@ export class PriorityJobQueue {
 
   /** True while the job is queued here. */
   has(id: string): boolean {
-    return this.index.has(id);
+    return this.indexed().has(id);
   }
 
   /** The priority the job is queued at, or undefined when it is not queued. */
   levelOf(id: string): JobPriority | undefined {
-    return this.index.get(id)?.level;
+    return this.indexed().get(id)?.level;
   }
 
   /** Takes a queued job out (a cancel). Returns it, or undefined if it was not queued. */
   remove(id: string): Job | undefined {
-    const entry = this.index.get(id);
+    const entry = this.indexed().get(id);
     return entry === undefined ? undefined : this.unlink(entry);
   }
 
@@ -262,7 +270,7 @@ export class PriorityJobQueue {
    * already at that level or higher, or the target level is full.
    */
   promote(id: string, priority: JobPriority): boolean {
-    const entry = this.index.get(id);
+    const entry = this.indexed().get(id);
     if (entry === undefined || entry.level >= priority) return false;
     if (this.levels[priority].size >= this.capacityPerLevel) return false;
     const queuedAt = entry.queuedAt;
@@ -304,14 +312,32 @@ export class PriorityJobQueue {
       entry.level = level;
     }
     this.levels[level].push(entry, job.name);
-    this.index.set(job.id, entry);
+    this.count++;
+    this.index?.set(job.id, entry);
+  }
+
+  /** The id index, built from the lists on first use. */
+  private indexed(): Map<string, Entry> {
+    if (this.index === undefined) {
+      const index = new Map<string, Entry>();
+      for (const level of this.levels) {
+        for (const head of level.heads()) {
+          for (let entry: Entry | undefined = head; entry !== undefined; entry = entry.next) {
+            index.set((entry.job as Job).id, entry);
+          }
+        }
+      }
+      this.index = index;
+    }
+    return this.index;
   }
 
   /** Takes the entry out of its list and the index, recycles it, and returns its job. */
   private unlink(entry: Entry): Job {
     const job = entry.job as Job;
     this.levels[entry.level].unlink(entry);
-    this.index.delete(job.id);
+    this.count--;
+    this.index?.delete(job.id);
     if (this.pool.length < ENTRY_POOL_SIZE) {
       entry.job = undefined; // the pool must not keep a job alive
       this.pool.push(entry);
@@ -327,7 +353,7 @@ export class PriorityJobQueue {
       }
       return undefined;
     }
-    if (this.index.size === 0) return undefined;
+    if (this.count === 0) return undefined;
     let best: Entry | undefined;
     let bestRank = -1;
     const now = this.now();
