@@ -255,6 +255,7 @@ export class Dispatcher {
   private async abandonRunning(): Promise<void> {
     const writes: Promise<unknown>[] = [];
     for (const active of this.active.values()) {
+      if (active.returned) continue; // its outcome is being written
       active.abandoned = true;
       active.stopTimers();
       active.abort('DISPATCHER_STOPPED', 'the dispatcher stopped before the job finished');
@@ -338,12 +339,17 @@ export class Dispatcher {
     if (this.earlyCancels.delete(claim.job.id))
       active.abort('JOB_CANCELLED', 'the job was cancelled');
     this.runningByType.set(type, this.runningOfType(type) + 1);
-    void runJob(this.deps, active).then(() => {
-      this.active.delete(claim.job.id);
+    // The slot (and the type's room) frees when the handler returns; the job stays active until
+    // its outcome is written, so that stop() waits for that write.
+    active.onReturned = () => {
       this.runningByType.set(type, this.runningOfType(type) - 1);
       this.freeSlots.push(slot);
       this.slotsFreed++;
       this.wakeLoop?.();
+    };
+    void runJob(this.deps, active).then(() => {
+      this.active.delete(claim.job.id);
+      this.wakeLoop?.(); // a draining loop waits for the last write
       if (this.slotWatchers.length > 0)
         for (const watcher of this.slotWatchers.splice(0)) watcher();
     });

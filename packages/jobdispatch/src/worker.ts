@@ -42,8 +42,13 @@ export class ActiveJob {
   abandoned = false;
   /** Another process took the job over (lease lost): the worker writes nothing. */
   lost = false;
-  /** Set once the handler has returned or thrown. */
+  /** Set once the handler has returned or thrown (or was never called). */
   returned = false;
+  /**
+   * Called once, when the handler has returned: its slot may take the next job while the outcome
+   * is written (the write is a round trip on a remote backend).
+   */
+  onReturned: (() => void) | undefined;
   /** Stops this job's timers (timeout, stuck report, lease renewal). */
   stopTimers: () => void = () => undefined;
 
@@ -74,6 +79,12 @@ export class ActiveJob {
   get abortCode(): string | undefined {
     return this.reason?.code;
   }
+
+  markReturned(): void {
+    if (this.returned) return;
+    this.returned = true;
+    this.onReturned?.();
+  }
 }
 
 /** Runs the job to its end and writes the outcome. Never rejects. */
@@ -85,11 +96,13 @@ export async function runJob(deps: WorkerDeps, active: ActiveJob): Promise<void>
       code: 'UNKNOWN_JOB_TYPE',
       message: `no handler is registered for job type "${job.name}"`,
     };
+    active.markReturned();
     await write(deps, active, { status: 'failed', error });
     return;
   }
   if (active.abortCode === 'JOB_CANCELLED') {
     const error = { code: 'JOB_CANCELLED', message: 'cancelled before its handler started' };
+    active.markReturned();
     await write(deps, active, { status: 'cancelled', error });
     return;
   }
@@ -101,8 +114,8 @@ export async function runJob(deps: WorkerDeps, active: ActiveJob): Promise<void>
   } catch (error) {
     outcome = { ok: false, error };
   } finally {
-    active.returned = true;
     active.stopTimers();
+    active.markReturned();
   }
   if (active.abandoned || active.lost) return;
   await settle(deps, active, registration, outcome);

@@ -188,7 +188,9 @@ export async function connect(role: ConnectionRole, options: ConnectOptions): Pr
     // A blocking BLPOP waits as long as it has to; other commands fail after a few reconnects
     // instead of queueing forever while Redis is away.
     maxRetriesPerRequest: role === 'blocking' ? null : 3,
+    // The backend batches its own writes (batch.ts); RESP2 works with every Redis from 6.2 on.
     enableAutoPipelining: false,
+    protocol: 2,
   });
   client.on('error', (error: unknown) => {
     if (opened && lastError === undefined) options.onError(error);

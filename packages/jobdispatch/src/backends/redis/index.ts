@@ -320,9 +320,13 @@ export class RedisBackend implements Backend {
     try {
       const stored = decodeRecord(id, flat);
       if (stored !== undefined && stored.problem === undefined) {
-        const { progress: _progress, ...job } = stored.job;
-        const running = { ...job, status: JobStatus.Running, attempts, startedAt: now };
-        return { job: { ...running, updatedAt: now }, token };
+        const job = stored.job as { -readonly [K in keyof Job]: Job[K] }; // a fresh object
+        delete job.progress;
+        job.status = JobStatus.Running;
+        job.attempts = attempts;
+        job.startedAt = now;
+        job.updatedAt = now;
+        return { job, token };
       }
       problem = stored?.problem;
     } catch (error) {

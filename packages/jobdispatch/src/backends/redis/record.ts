@@ -5,9 +5,10 @@
  *
  * Fields: name, params (JSON), description, status, priority, createdAt, updatedAt, dedupKey,
  * duplicateOf, attempts, progress (JSON), startedAt, finishedAt, cancelRequested ("1"), result
- * (JSON), error (JSON); and the backend's own: queuedAt, seq (set while in a queue list), token
- * (while running), expiresAt (once finished). Params and results cross processes as JSON: what
- * JSON cannot carry (a Date, a Map, undefined inside arrays) arrives as JSON makes it.
+ * (JSON), error (JSON); and the backend's own: queuedAt, seq (the seq of its live queue entry;
+ * while running, the claim's fencing token), expiresAt (once finished). Params and results cross
+ * processes as JSON: what JSON cannot carry (a Date, a Map, undefined inside arrays) arrives as
+ * JSON makes it.
  */
 import { DispatchError, invalidArgument } from '../../errors.js';
 import {
@@ -40,91 +41,109 @@ export interface StoredJob {
   readonly problem: DispatchError | undefined;
 }
 
+/** The raw fields of a record, by name. */
+interface RawRecord {
+  [field: string]: string | undefined;
+}
+
 /** Decodes a record from the flat `[field, value, ...]` of HGETALL; undefined when empty. */
 export function decodeRecord(id: string, flat: readonly unknown[]): StoredJob | undefined {
   if (flat.length === 0) return undefined;
-  const fields = new Map<string, string>();
-  for (let i = 0; i + 1 < flat.length; i += 2) fields.set(String(flat[i]), String(flat[i + 1]));
-  const bad = (field: string, rule: string): DispatchError =>
-    new DispatchError(
-      'MALFORMED_RECORD',
-      `the record of job "${id}" in Redis is malformed: ${field} must be ${rule}, got ${JSON.stringify(fields.get(field) ?? null)}`,
-      { jobId: id },
-    );
-  const text = (field: string): string | undefined => fields.get(field);
-  const number = (field: string): number | undefined => {
-    const value = fields.get(field);
-    if (value === undefined) return undefined;
-    const parsed = Number(value);
-    if (value === '' || !Number.isFinite(parsed)) throw bad(field, 'a number');
-    return parsed;
+  const raw = Object.create(null) as RawRecord;
+  for (let i = 0; i + 1 < flat.length; i += 2) raw[String(flat[i])] = String(flat[i + 1]);
+  const name = raw['name'];
+  if (name === undefined || name === '') throw malformed(id, raw, 'name', 'a non-empty string');
+  const status = raw['status'];
+  if (status === undefined || !STATUSES.has(status)) {
+    throw malformed(id, raw, 'status', 'a job status');
+  }
+  const priority = Number(raw['priority']);
+  if (priority !== normalizePriority(priority)) throw malformed(id, raw, 'priority', '0, 1 or 2');
+  const decoder = new JsonFields(id, raw);
+  const job: Mutable<Job> = {
+    id,
+    name,
+    params: decoder.parse('params'),
+    status: status as JobStatus,
+    priority: normalizePriority(priority),
+    createdAt: requiredNumber(id, raw, 'createdAt'),
+    updatedAt: requiredNumber(id, raw, 'updatedAt'),
+    attempts: optionalNumber(id, raw, 'attempts') ?? 0,
   };
-  let problem: DispatchError | undefined;
-  const json = (field: string): unknown => {
-    const value = fields.get(field);
+  if (raw['description'] !== undefined) job.description = raw['description'];
+  if (raw['dedupKey'] !== undefined) job.dedupKey = raw['dedupKey'];
+  if (raw['duplicateOf'] !== undefined) job.duplicateOf = raw['duplicateOf'];
+  const startedAt = optionalNumber(id, raw, 'startedAt');
+  if (startedAt !== undefined) job.startedAt = startedAt;
+  const finishedAt = optionalNumber(id, raw, 'finishedAt');
+  if (finishedAt !== undefined) job.finishedAt = finishedAt;
+  if (raw['cancelRequested'] === '1') job.cancelRequested = true;
+  const progress = decoder.parse('progress');
+  if (progress !== undefined) job.progress = checkProgress(progress, id, raw);
+  const result = decoder.parse('result');
+  if (result !== undefined) job.result = result;
+  const error = decoder.parse('error');
+  if (error !== undefined) job.error = checkError(error, id, raw);
+  return { job, expiresAt: optionalNumber(id, raw, 'expiresAt'), problem: decoder.problem };
+}
+
+/** Parses JSON fields; one that does not parse is left out and remembered as the problem. */
+class JsonFields {
+  problem: DispatchError | undefined;
+
+  constructor(
+    private readonly id: string,
+    private readonly raw: RawRecord,
+  ) {}
+
+  parse(field: string): unknown {
+    const value = this.raw[field];
     if (value === undefined) return undefined;
     try {
       return JSON.parse(value) as unknown;
     } catch {
-      problem ??= bad(field, 'JSON');
+      this.problem ??= malformed(this.id, this.raw, field, 'JSON');
       return undefined;
     }
-  };
-  const name = text('name');
-  if (name === undefined || name === '') throw bad('name', 'a non-empty string');
-  const status = text('status');
-  if (status === undefined || !STATUSES.has(status)) throw bad('status', 'a job status');
-  const priority = number('priority');
-  if (priority !== normalizePriority(priority)) throw bad('priority', '0, 1 or 2');
-  const job: Mutable<Job> = {
-    id,
-    name,
-    params: json('params'),
-    status: status as JobStatus,
-    priority: normalizePriority(priority),
-    createdAt: number('createdAt') ?? throwing(bad('createdAt', 'a number')),
-    updatedAt: number('updatedAt') ?? throwing(bad('updatedAt', 'a number')),
-    attempts: number('attempts') ?? 0,
-  };
-  const description = text('description');
-  if (description !== undefined) job.description = description;
-  const dedupKey = text('dedupKey');
-  if (dedupKey !== undefined) job.dedupKey = dedupKey;
-  const duplicateOf = text('duplicateOf');
-  if (duplicateOf !== undefined) job.duplicateOf = duplicateOf;
-  const startedAt = number('startedAt');
-  if (startedAt !== undefined) job.startedAt = startedAt;
-  const finishedAt = number('finishedAt');
-  if (finishedAt !== undefined) job.finishedAt = finishedAt;
-  if (fields.get('cancelRequested') === '1') job.cancelRequested = true;
-  const progress = json('progress');
-  if (progress !== undefined) job.progress = checkProgress(progress, bad);
-  const result = json('result');
-  if (result !== undefined) job.result = result;
-  const error = json('error');
-  if (error !== undefined) job.error = checkError(error, bad);
-  return { job, expiresAt: number('expiresAt'), problem };
+  }
 }
 
-function checkProgress(
-  value: unknown,
-  bad: (field: string, rule: string) => DispatchError,
-): JobProgress {
+function malformed(id: string, raw: RawRecord, field: string, rule: string): DispatchError {
+  return new DispatchError(
+    'MALFORMED_RECORD',
+    `the record of job "${id}" in Redis is malformed: ${field} must be ${rule}, got ${JSON.stringify(raw[field] ?? null)}`,
+    { jobId: id },
+  );
+}
+
+function optionalNumber(id: string, raw: RawRecord, field: string): number | undefined {
+  const value = raw[field];
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (value === '' || !Number.isFinite(parsed)) throw malformed(id, raw, field, 'a number');
+  return parsed;
+}
+
+function requiredNumber(id: string, raw: RawRecord, field: string): number {
+  const value = optionalNumber(id, raw, field);
+  if (value === undefined) throw malformed(id, raw, field, 'a number');
+  return value;
+}
+
+function checkProgress(value: unknown, id: string, raw: RawRecord): JobProgress {
   const progress = value as JobProgress | null;
-  if (typeof progress?.percent !== 'number') throw bad('progress', '{ percent, message? }');
+  if (typeof progress?.percent !== 'number') {
+    throw malformed(id, raw, 'progress', '{ percent, message? }');
+  }
   return progress;
 }
 
-function checkError(value: unknown, bad: (field: string, rule: string) => DispatchError): JobError {
+function checkError(value: unknown, id: string, raw: RawRecord): JobError {
   const error = value as JobError | null;
   if (typeof error?.code !== 'string' || typeof error.message !== 'string') {
-    throw bad('error', '{ code, message }');
+    throw malformed(id, raw, 'error', '{ code, message }');
   }
   return error;
-}
-
-function throwing(error: Error): never {
-  throw error;
 }
 
 /** A value as JSON for a record field: '' when undefined (absent), else '=' + JSON. */

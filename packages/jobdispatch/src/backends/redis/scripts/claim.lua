@@ -2,7 +2,7 @@
 claim: the one place jobs start. First it puts back jobs whose lease ran out (at the front of their
 level, attempt counted; a job whose cancel was asked ends cancelled instead) and moves retries that
 came due to the back of their level; then it takes up to `max` jobs, marking each running with a
-lease and a fresh fencing token. With max 0 it only does the first part (the periodic reaper).
+lease and a fencing token (the seq of its entry). With max 0 it only does the first part (the periodic reaper).
 
 Selection is the memory backend's: per level, the oldest head among the type lists the caller may
 run (types with no starts left are skipped, never block the others); levels strictly high > normal
@@ -38,7 +38,6 @@ for _, id in ipairs(expired) do
   local key = jobKey(id)
   local r = redis.call('HMGET', key, 'status', 'name', 'priority', 'cancelRequested', 'dedupKey')
   if r[1] == 'running' then
-    redis.call('HDEL', key, 'token')
     if r[4] == '1' then
       local err = cjson.encode({ code = 'JOB_CANCELLED', message = 'cancelled; its worker stopped renewing its lease' })
       settle(key, now, recordTtl, { 'status', 'cancelled', 'error', err })
@@ -165,16 +164,15 @@ local claims = { -1 }
 local function take(id, f, record, jobType, level)
   local key = jobKey(id)
   local attempt = (tonumber(f.attempts) or 0) + 1
-  local token = nextSeq()
   redis.call('HSET', key, 'status', 'running', 'attempts', attempt, 'startedAt', now,
-    'updatedAt', now, 'token', token)
+    'updatedAt', now)
   if f.progress then redis.call('HDEL', key, 'progress') end
   holdLease(id, clock + leaseMs)
   addCount(level, -1)
   if left[jobType] ~= nil then left[jobType] = left[jobType] - 1 end
   emit('started', id, jobType, level, now,
     ',"attempt":' .. attempt .. ',"waitMs":' .. jsonNumber(now - tonumber(f.queuedAt)))
-  claims[#claims + 1] = { id, token, attempt, record }
+  claims[#claims + 1] = { id, f.seq, attempt, record }
 end
 
 -- The only runnable type of `level`, when there is exactly one.
@@ -189,7 +187,6 @@ local function soleType(level)
   return sole
 end
 
-if max > 0 then reserveSeqs(max) end
 while #claims - 1 < max do
   local head, jobType, level = select()
   if not head then break end

@@ -8,6 +8,8 @@ Invariants kept by these helpers:
   job was cancelled, promoted, claimed, or requeued since) are stale and are dropped when they
   reach the head: cancel and promotion are O(1). COUNTS counts live entries only.
 - Within one list, seqs only grow from head to tail: back pushes take +seq, front pushes -seq.
+- The fencing token of a claim is the seq of the entry it took: unique per claim, and void once
+  the job is requeued (a new seq), retried (no seq) or finished (not running).
 - Every event is collected and published once, at the end of the script (`done()`), on the
   queue's channel: one message per script, so subscribers see events in the order of operations.
 - Writes that a script may batch (back pushes, count deltas, lease updates) are buffered and
@@ -32,7 +34,7 @@ local function opt(value)
   return string.sub(value, 2)
 end
 
--- Fresh seqs (queue order) and fencing tokens come from one counter, reserved in blocks.
+-- Fresh seqs come from one counter, reserved in blocks.
 local function reserveSeqs(n)
   if n <= 0 then return end
   SEQ_LAST = redis.call('INCRBY', SEQ, n)
@@ -150,9 +152,10 @@ local function endDedup(dedup, id, completed, dedupTtl)
   end
 end
 
--- The record of a running job whose fencing token is `token`, or nil when the claim is not held.
+-- The record of a running job whose fencing token (its seq) is `token`, or nil when the claim is
+-- not held.
 local function heldRecord(id, token, ...)
-  local r = redis.call('HMGET', jobKey(id), 'status', 'token', ...)
+  local r = redis.call('HMGET', jobKey(id), 'status', 'seq', ...)
   if r[1] ~= 'running' or r[2] ~= token then return nil end
   return r
 end

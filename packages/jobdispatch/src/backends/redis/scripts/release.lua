@@ -12,7 +12,6 @@ local id, now = ARGV[2], tonumber(ARGV[4])
 local r = heldRecord(id, ARGV[3], 'name', 'priority', 'cancelRequested', 'dedupKey', 'attempts')
 if not r then return R.NOT_HELD end
 local key = jobKey(id)
-redis.call('HDEL', key, 'token')
 dropLease(id)
 if r[5] == '1' then
   local err = cjson.encode({ code = 'JOB_CANCELLED', message = 'cancelled; its worker shut down' })

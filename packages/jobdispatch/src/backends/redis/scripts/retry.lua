@@ -12,8 +12,9 @@ local id, now, delayMs = ARGV[2], tonumber(ARGV[4]), tonumber(ARGV[6])
 local r = heldRecord(id, ARGV[3], 'name', 'priority', 'attempts')
 if not r then return R.NOT_HELD end
 local key = jobKey(id)
--- No `seq` while waiting: the job is in no list (cancel and promotion rely on that).
-redis.call('HDEL', key, 'token', 'seq')
+-- No `seq` while waiting: the job is in no list (cancel and promotion rely on that), and the
+-- claim's token is void.
+redis.call('HDEL', key, 'seq')
 redis.call('HSET', key, 'status', 'queued', 'error', ARGV[5], 'updatedAt', now)
 dropLease(id)
 redis.call('ZADD', DELAYED, serverNow() + delayMs, id)
