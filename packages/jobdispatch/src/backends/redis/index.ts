@@ -27,7 +27,13 @@ import { Batcher } from './batch.js';
 import { RedisLink } from './connection.js';
 import { type QueueKeys, queueKeys } from './keys.js';
 import { type RedisBackendOptions, type ResolvedRedisOptions, resolveOptions } from './options.js';
-import { decodeRecord, encodeOptional, encodeOptionalJson } from './record.js';
+import {
+  decodeRecord,
+  encodeOptional,
+  encodeOptionalJson,
+  rawFromClaim,
+  rawFromFlat,
+} from './record.js';
 import { R, type ScriptName, runScript, scriptError } from './scripts.js';
 import { WorkSignal } from './wake.js';
 
@@ -55,8 +61,9 @@ interface FinishItem extends Write {
   readonly token: string;
   readonly outcome: Outcome;
 }
-type SubmitReply = [number, ...unknown[]];
-/** dueInMs, then per claim: id, token, attempt, the record as it was before the claim. */
+/** R.OK alone, or a code with details (see submit.lua). */
+type SubmitReply = number | [number, ...unknown[]];
+/** dueInMs, then per claim: id, token, attempt, the CLAIM_FIELDS of its record before the claim. */
 type ClaimReply = [number, ...[string, string, number, unknown[]][]];
 
 export class RedisBackend implements Backend {
@@ -102,11 +109,12 @@ export class RedisBackend implements Backend {
   async submit(job: Job, options: SubmitOptions): Promise<SubmitResult> {
     this.lastOptions = options;
     const now = this.options.now();
-    const reply = await this.submits.add({ job, now, options });
-    const code = reply[0];
-    if (code === R.OK) {
+    const answer = await this.submits.add({ job, now, options });
+    if (answer === R.OK) {
       return { kind: 'queued', job: { ...job, status: JobStatus.Queued, updatedAt: now } };
     }
+    const reply = typeof answer === 'number' ? ([answer] as const) : answer;
+    const code = reply[0];
     if (code === R.DUPLICATED) {
       const original = this.decode(String(reply[2]), reply[3] as unknown[], true);
       const duplicate: Job = {
@@ -133,8 +141,8 @@ export class RedisBackend implements Backend {
     this.work.claimEnded(reply[0]);
     this.startReaper();
     const claims: Claim[] = [];
-    for (const [id, token, attempt, flat] of reply.slice(1) as ClaimReply[1][]) {
-      const claim = this.decodeClaim(id, String(token), flat, attempt, now);
+    for (const [id, token, attempt, values] of reply.slice(1) as ClaimReply[1][]) {
+      const claim = this.decodeClaim(id, String(token), values, attempt, now);
       if (claim !== undefined) claims.push(claim);
     }
     return claims;
@@ -189,7 +197,7 @@ export class RedisBackend implements Backend {
    */
   async get(id: string): Promise<Job | undefined> {
     const record = await this.link.run((client) => client.hgetall(this.keys.job(id)));
-    const stored = decodeRecord(id, Object.entries(record).flat());
+    const stored = decodeRecord(id, rawFromFlat(Object.entries(record).flat()));
     if (stored === undefined) return undefined;
     if (stored.expiresAt !== undefined && stored.expiresAt <= this.options.now()) return undefined;
     if (stored.problem !== undefined && stored.job.error?.code !== 'MALFORMED_RECORD') {
@@ -296,7 +304,7 @@ export class RedisBackend implements Backend {
   }
 
   private decode(id: string, flat: readonly unknown[], strict: boolean): Job {
-    const stored = decodeRecord(id, flat);
+    const stored = decodeRecord(id, rawFromFlat(flat));
     if (stored === undefined) throw new DispatchError('JOB_NOT_FOUND', `no job with id "${id}"`);
     if (stored.problem !== undefined) {
       if (strict) throw stored.problem;
@@ -312,22 +320,19 @@ export class RedisBackend implements Backend {
   private decodeClaim(
     id: string,
     token: string,
-    flat: readonly unknown[],
+    values: readonly unknown[],
     attempts: number,
     now: number,
   ): Claim | undefined {
     let problem: DispatchError | undefined;
     try {
-      const stored = decodeRecord(id, flat);
-      if (stored !== undefined && stored.problem === undefined) {
-        const job = stored.job as { -readonly [K in keyof Job]: Job[K] }; // a fresh object
-        delete job.progress;
-        job.status = JobStatus.Running;
-        job.attempts = attempts;
-        job.startedAt = now;
-        job.updatedAt = now;
-        return { job, token };
-      }
+      const raw = rawFromClaim(values);
+      delete raw['progress'];
+      raw['status'] = JobStatus.Running;
+      raw['attempts'] = String(attempts);
+      raw['startedAt'] = raw['updatedAt'] = String(now);
+      const stored = decodeRecord(id, raw);
+      if (stored !== undefined && stored.problem === undefined) return { job: stored.job, token };
       problem = stored?.problem;
     } catch (error) {
       if (!(error instanceof DispatchError)) throw error;

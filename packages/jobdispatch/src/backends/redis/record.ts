@@ -42,15 +42,51 @@ export interface StoredJob {
 }
 
 /** The raw fields of a record, by name. */
-interface RawRecord {
+export interface RawRecord {
   [field: string]: string | undefined;
 }
 
-/** Decodes a record from the flat `[field, value, ...]` of HGETALL; undefined when empty. */
-export function decodeRecord(id: string, flat: readonly unknown[]): StoredJob | undefined {
+/**
+ * The fields the claim script reads (HMGET) and returns for each job it claims, in this order:
+ * everything a queued record can hold except what the claim itself sets. scripts.ts renders the
+ * list into the scripts' prelude, so both sides use this one.
+ */
+export const CLAIM_FIELDS = [
+  'name',
+  'priority',
+  'createdAt',
+  'queuedAt',
+  'status',
+  'seq',
+  'attempts',
+  'params',
+  'description',
+  'dedupKey',
+  'progress',
+  'error',
+] as const;
+
+/** The raw record from the flat `[field, value, ...]` of HGETALL; undefined when empty. */
+export function rawFromFlat(flat: readonly unknown[]): RawRecord | undefined {
   if (flat.length === 0) return undefined;
   const raw = Object.create(null) as RawRecord;
   for (let i = 0; i + 1 < flat.length; i += 2) raw[String(flat[i])] = String(flat[i + 1]);
+  return raw;
+}
+
+/** The raw record from the values of CLAIM_FIELDS (null where a field is absent). */
+export function rawFromClaim(values: readonly unknown[]): RawRecord {
+  const raw = Object.create(null) as RawRecord;
+  for (let i = 0; i < CLAIM_FIELDS.length; i++) {
+    const value = values[i];
+    if (value !== null && value !== undefined) raw[CLAIM_FIELDS[i]!] = String(value);
+  }
+  return raw;
+}
+
+/** Decodes a raw record; undefined when there is none. */
+export function decodeRecord(id: string, raw: RawRecord | undefined): StoredJob | undefined {
+  if (raw === undefined) return undefined;
   const name = raw['name'];
   if (name === undefined || name === '') throw malformed(id, raw, 'name', 'a non-empty string');
   const status = raw['status'];

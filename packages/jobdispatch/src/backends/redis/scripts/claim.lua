@@ -14,8 +14,9 @@ ARGV: 1 key prefix, 2 now (ms), 3 max, 4 leaseMs, 5 capacityPerLevel, 6 recordTt
       7 aging limit for normal (ms, 0 = off), 8 aging limit for low (ms, 0 = off),
       then pairs: job type, starts left (only types with a cap)
 Returns: {dueInMs, claim...}: dueInMs is the time until the next retry comes due (-1: none); each
-      claim is {id, token, attempt, record as HGETALL before the claim}: the caller applies what
-      the claim changed (status running, attempts, startedAt and updatedAt now, no progress).
+      claim is {id, token, attempt, the CLAIM_FIELDS of the record before the claim}: the caller
+      applies what the claim changed (status running, attempts, startedAt and updatedAt now, no
+      progress).
 ]]
 
 local now = tonumber(ARGV[2])
@@ -83,13 +84,12 @@ local function parse(entry)
   return string.sub(entry, 1, sep - 1), string.sub(entry, sep + 1)
 end
 
-local function fieldsOf(flat)
-  local f = {}
-  for i = 1, #flat, 2 do f[flat[i]] = flat[i + 1] end
-  return f
+local STATUS, SEQ_FIELD = CLAIM_FIELD.status, CLAIM_FIELD.seq
+local function readRecord(id)
+  return redis.call('HMGET', jobKey(id), unpack(CLAIM_FIELDS))
 end
 
--- heads[level][type]: the list's valid head {seq, id, record, fields}, or false when empty.
+-- heads[level][type]: the list's valid head {seq, id, values}, or false when empty.
 local heads = { [0] = {}, [1] = {}, [2] = {} }
 local typesOf = {}
 
@@ -105,10 +105,9 @@ local function headOf(level, jobType)
       return false
     end
     local seq, id = parse(entry)
-    local record = redis.call('HGETALL', jobKey(id))
-    local f = fieldsOf(record)
-    if f.status == 'queued' and f.seq == seq then
-      local head = { seq = tonumber(seq), id = id, record = record, fields = f, list = list }
+    local values = readRecord(id)
+    if values[STATUS] == 'queued' and values[SEQ_FIELD] == seq then
+      local head = { seq = tonumber(seq), id = id, values = values, list = list }
       heads[level][jobType] = head
       return head
     end
@@ -148,7 +147,7 @@ local function select()
     local head, jobType = oldestHead(level)
     if head then
       local rank = level
-      if agingMs[level] > 0 and now - tonumber(head.fields.queuedAt) >= agingMs[level] then
+      if agingMs[level] > 0 and now - tonumber(head.values[CLAIM_FIELD.queuedAt]) >= agingMs[level] then
         rank = level + 1
       end
       if rank > bestRank or (rank == bestRank and head.seq < best.seq) then
@@ -161,18 +160,18 @@ local function select()
 end
 
 local claims = { -1 }
-local function take(id, f, record, jobType, level)
+local function take(id, values, jobType, level)
   local key = jobKey(id)
-  local attempt = (tonumber(f.attempts) or 0) + 1
+  local attempt = (tonumber(values[CLAIM_FIELD.attempts]) or 0) + 1
   redis.call('HSET', key, 'status', 'running', 'attempts', attempt, 'startedAt', now,
     'updatedAt', now)
-  if f.progress then redis.call('HDEL', key, 'progress') end
+  if values[CLAIM_FIELD.progress] then redis.call('HDEL', key, 'progress') end
   holdLease(id, clock + leaseMs)
   addCount(level, -1)
   if left[jobType] ~= nil then left[jobType] = left[jobType] - 1 end
   emit('started', id, jobType, level, now,
-    ',"attempt":' .. attempt .. ',"waitMs":' .. jsonNumber(now - tonumber(f.queuedAt)))
-  claims[#claims + 1] = { id, f.seq, attempt, record }
+    ',"attempt":' .. attempt .. ',"waitMs":' .. jsonNumber(now - tonumber(values[CLAIM_FIELD.queuedAt])))
+  claims[#claims + 1] = { id, values[SEQ_FIELD], attempt, values }
 end
 
 -- The only runnable type of `level`, when there is exactly one.
@@ -199,13 +198,14 @@ while #claims - 1 < max do
     local entries = redis.call('LPOP', head.list, want) or {}
     for _, entry in ipairs(entries) do
       local seq, id = parse(entry)
-      local record = id == head.id and head.record or redis.call('HGETALL', jobKey(id))
-      local f = id == head.id and head.fields or fieldsOf(record)
-      if f.status == 'queued' and f.seq == seq then take(id, f, record, jobType, level) end
+      local values = id == head.id and head.values or readRecord(id)
+      if values[STATUS] == 'queued' and values[SEQ_FIELD] == seq then
+        take(id, values, jobType, level)
+      end
     end
   else
     redis.call('LPOP', head.list)
-    take(head.id, head.fields, head.record, jobType, level)
+    take(head.id, head.values, jobType, level)
   end
 end
 

@@ -51,19 +51,37 @@ end
 
 -- JSON without cjson for the common case: strings that need no escaping, integral numbers.
 local function jsonString(s)
-  if string.find(s, '[%c"\\]') then return cjson.encode(s) end
+  -- The fast test covers UUIDs and most names; the slow one whatever else needs no escaping.
+  if not string.find(s, '^[%w%-_.:]*$') and string.find(s, '[%c"\\]') then
+    return cjson.encode(s)
+  end
   return '"' .. s .. '"'
+end
+-- Job type names repeat: encode each once per script.
+local NAME_JSON = {}
+local function jsonName(name)
+  local json = NAME_JSON[name]
+  if json == nil then
+    json = jsonString(name)
+    NAME_JSON[name] = json
+  end
+  return json
 end
 local function jsonNumber(n)
   if n == math.floor(n) and math.abs(n) < 1e15 then return string.format('%d', n) end
   return string.format('%.17g', n)
 end
 
+-- Repeated parts of events, encoded once per script: priorities, the timestamp.
+local PRIORITY_JSON = { [0] = '0', [1] = '1', [2] = '2', ['0'] = '0', ['1'] = '1', ['2'] = '2' }
+local AT, AT_JSON = nil, nil
+
 -- `extra` is a JSON fragment of further fields (',"attempt":1,...'), or nil.
 local function emit(eventType, id, name, priority, at, extra)
+  if at ~= AT then AT, AT_JSON = at, jsonNumber(at) end
   EVENTS[#EVENTS + 1] = '{"type":"' .. eventType .. '","jobId":' .. jsonString(id)
-    .. ',"name":' .. jsonString(name) .. ',"priority":' .. priority
-    .. ',"at":' .. jsonNumber(at) .. (extra or '') .. '}'
+    .. ',"name":' .. jsonName(name) .. ',"priority":' .. (PRIORITY_JSON[priority] or priority)
+    .. ',"at":' .. AT_JSON .. (extra or '') .. '}'
 end
 
 local function countAt(level)
@@ -98,9 +116,20 @@ end
 
 -- Puts a job in the queue: a new entry at the back (or front) of its (level, type) list, and
 -- writes `fields` (a flat list of further record fields) with the queue fields in one HSET.
+local LIST_KEYS = {}
+local function listKeyOf(level, jobType)
+  local key = level .. ':' .. jobType
+  local list = LIST_KEYS[key]
+  if list == nil then
+    list = listKey(level, jobType)
+    LIST_KEYS[key] = list
+  end
+  return list
+end
+
 local function enqueue(id, level, jobType, front, fields)
   local seq = nextSeq(front)
-  local list = listKey(level, jobType)
+  local list = listKeyOf(level, jobType)
   if front then
     redis.call('LPUSH', list, seq .. ':' .. id)
     redis.call('SADD', typesKey(level), jobType)

@@ -8,7 +8,7 @@ ARGV: 1 key prefix, 2 now (ms), 3 capacityPerLevel, 4 recordTtlMs, 5 dedupTtlMs,
       then 7 per job: id, name, priority (0-2), createdAt,
       params, description, dedupKey (each '' when absent, else '=' .. value; params as JSON)
 Returns: one reply per job, in order:
-      {R.OK}                                  queued
+      R.OK                                    queued
       {R.DUPLICATED, promoted (0|1), original id, original record as HGETALL}
       {R.QUEUE_FULL, capacityPerLevel}        its level is full
       {R.ID_TAKEN}                            a live record already has this id
@@ -48,9 +48,24 @@ local function promote(original, priority)
   return 1
 end
 
+-- Whether any record of the batch exists already (one EXISTS for the batch, the common case being
+-- none); ids repeated within the batch are caught by `seen`.
+local anyExists = false
+do
+  local keys = {}
+  for i = 6, #ARGV, 7 do keys[#keys + 1] = jobKey(ARGV[i]) end
+  for first = 1, #keys, 1000 do
+    local last = math.min(first + 999, #keys)
+    if redis.call('EXISTS', unpack(keys, first, last)) > 0 then anyExists = true end
+  end
+end
+local seen = {}
+
 local function submitOne(id, name, priority, createdAt, params, description, dedup)
   local key = jobKey(id)
-  if redis.call('EXISTS', key) == 1 then
+  if seen[id] then return { R.ID_TAKEN } end
+  seen[id] = true
+  if anyExists and redis.call('EXISTS', key) == 1 then
     local expiresAt = redis.call('HGET', key, 'expiresAt')
     if not expiresAt or tonumber(expiresAt) > now then return { R.ID_TAKEN } end
     redis.call('DEL', key)
@@ -80,7 +95,7 @@ local function submitOne(id, name, priority, createdAt, params, description, ded
   enqueue(id, priority, name, false, fields)
   if dedup then redis.call('SET', dedupKey(dedup), id) end
   emit('queued', id, name, priority, now)
-  return { R.OK }
+  return R.OK
 end
 
 reserveSeqs((#ARGV - 5) / 7)
@@ -89,7 +104,7 @@ local queued = 0
 for i = 6, #ARGV, 7 do
   local reply = submitOne(ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), ARGV[i + 3],
     opt(ARGV[i + 4]), opt(ARGV[i + 5]), opt(ARGV[i + 6]))
-  if reply[1] == R.OK then queued = queued + 1 end
+  if reply == R.OK then queued = queued + 1 end
   replies[#replies + 1] = reply
 end
 done()
