@@ -46,6 +46,11 @@ export interface RawRecord {
   [field: string]: string | undefined;
 }
 
+/** A Redis reply value as a field value: bulk strings stay, integers become their digits. */
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
 /**
  * The fields the claim script reads (HMGET) and returns for each job it claims, in this order:
  * everything a queued record can hold except what the claim itself sets. scripts.ts renders the
@@ -70,7 +75,7 @@ export const CLAIM_FIELDS = [
 export function rawFromFlat(flat: readonly unknown[]): RawRecord | undefined {
   if (flat.length === 0) return undefined;
   const raw = Object.create(null) as RawRecord;
-  for (let i = 0; i + 1 < flat.length; i += 2) raw[String(flat[i])] = String(flat[i + 1]);
+  for (let i = 0; i + 1 < flat.length; i += 2) raw[text(flat[i])] = text(flat[i + 1]);
   return raw;
 }
 
@@ -79,7 +84,7 @@ export function rawFromClaim(values: readonly unknown[]): RawRecord {
   const raw = Object.create(null) as RawRecord;
   for (let i = 0; i < CLAIM_FIELDS.length; i++) {
     const value = values[i];
-    if (value !== null && value !== undefined) raw[CLAIM_FIELDS[i]!] = String(value);
+    if (value !== null && value !== undefined) raw[CLAIM_FIELDS[i]!] = text(value);
   }
   return raw;
 }
