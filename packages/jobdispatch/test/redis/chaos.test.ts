@@ -26,7 +26,7 @@ describe('RedisBackend chaos', redisSuite(), () => {
       const backend = new RedisBackend({ url: REDIS_URL, queue, capacityPerLevel: JOBS });
       const d = new Dispatcher({ workers: 0, backend });
       const spawn = (): WorkerProcess =>
-        new WorkerProcess({ queue, workers: 4, leaseMs: LEASE_MS });
+        new WorkerProcess({ queue, workers: 2, leaseMs: LEASE_MS });
       const live = Array.from({ length: PROCESSES }, spawn);
       const all = [...live];
       await Promise.all(live.map((child) => child.ready()));
