@@ -202,7 +202,7 @@ describe('the pages a person uses', () => {
   it('serves the search page and the jobs dashboard as HTML that call the JSON API', async () => {
     const search = await service.app.inject('/');
     assert.equal(search.statusCode, 200);
-    assert.match(search.headers['content-type'] ?? '', /text\/html/);
+    assert.match(String(search.headers['content-type']), /text\/html/);
     assert.match(search.body, /<form id="search">/);
     assert.match(search.body, /fetch\('\/v1\/planning\?'/);
     const dashboard = await service.app.inject('/dashboard');
