@@ -19,13 +19,15 @@ async function probe(): Promise<string | undefined> {
     retryStrategy: () => null,
     maxRetriesPerRequest: 0,
   });
-  client.on('error', () => undefined);
+  let cause: unknown;
+  client.on('error', (error: unknown) => (cause ??= error));
   try {
     await client.connect();
     await client.ping();
     return undefined;
   } catch (error) {
-    return `no Redis answers at ${REDIS_URL} (${(error as Error).message}); set REDIS_URL or run .ci/run`;
+    const reason = ((cause ?? error) as Error).message;
+    return `no Redis answers at ${REDIS_URL} (${reason}); set REDIS_URL or run .ci/run`;
   } finally {
     client.disconnect();
   }
