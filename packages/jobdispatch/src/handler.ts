@@ -152,6 +152,27 @@ export function backoffDelay(
   return backoff.jitter === 'full' ? Math.floor(random() * computed) : computed;
 }
 
+/**
+ * The rules of `JobContext.progress`: percent a number 0-100, not below `last` (the previous report
+ * of this attempt), message a string if given. Throws `INVALID_ARGUMENT` naming the rule and value.
+ * One function, so a handler on a worker thread gets the same answer as one inline.
+ */
+export function checkProgress(percent: unknown, message: unknown, last: number): void {
+  if (typeof percent !== 'number' || !Number.isFinite(percent) || percent < 0 || percent > 100) {
+    throw invalidArgument('progress percent', 'a number 0-100', percent);
+  }
+  if (percent < last) {
+    throw invalidArgument(
+      'progress percent',
+      `monotonic (not below the last report, ${last})`,
+      percent,
+    );
+  }
+  if (message !== undefined && typeof message !== 'string') {
+    throw invalidArgument('progress message', 'a string', message);
+  }
+}
+
 /** Routes a job type to its one handler. */
 export class HandlerRegistry {
   private readonly byType = new Map<string, Registration>();

@@ -8,10 +8,11 @@
  * `stuckAfterMs` is reported by a `stuck` event (it keeps its slot).
  */
 import type { Backend, Claim, Outcome, SubmitOptions } from './backend.js';
-import { DispatchError, UnrecoverableError, invalidArgument, isDispatchError } from './errors.js';
+import { DispatchError, UnrecoverableError, isDispatchError } from './errors.js';
 import type { JobEvent } from './events.js';
 import type { JobError } from './job.js';
 import {
+  checkProgress,
   type HandlerRegistry,
   type JobContext,
   type Registration,
@@ -179,24 +180,7 @@ function context(deps: WorkerDeps, active: ActiveJob): JobContext {
     workerId: active.workerId,
     attempt: active.claim.job.attempts,
     progress(percent: number, message?: string): Promise<void> {
-      if (
-        typeof percent !== 'number' ||
-        !Number.isFinite(percent) ||
-        percent < 0 ||
-        percent > 100
-      ) {
-        throw invalidArgument('progress percent', 'a number 0-100', percent);
-      }
-      if (percent < last) {
-        throw invalidArgument(
-          'progress percent',
-          `monotonic (not below the last report, ${last})`,
-          percent,
-        );
-      }
-      if (message !== undefined && typeof message !== 'string') {
-        throw invalidArgument('progress message', 'a string', message);
-      }
+      checkProgress(percent, message, last);
       last = percent;
       if (active.returned || active.abandoned || active.lost) return Promise.resolve();
       const progress = message === undefined ? { percent } : { percent, message };

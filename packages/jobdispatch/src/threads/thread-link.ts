@@ -11,8 +11,7 @@
  *   then it posts the report and resolves once the main thread has stored it.
  */
 import { type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
-import { invalidArgument } from '../errors.js';
-import type { JobContext } from '../handler.js';
+import { type JobContext, checkProgress } from '../handler.js';
 import { type MainMessage, type ThreadMessage, rebuildError } from './protocol.js';
 
 /** The prototype's getters, which read the signal's own state without polling. */
@@ -118,26 +117,5 @@ export class ThreadLink {
         ...(message !== undefined && { message }),
       } satisfies ThreadMessage);
     });
-  }
-}
-
-/**
- * The inline context's rules (worker.ts), checked here too so that a bad value throws
- * synchronously in the thread, as it does inline. The main thread checks again; if it ever
- * disagrees, its error rejects the promise.
- */
-function checkProgress(percent: number, message: string | undefined, last: number): void {
-  if (typeof percent !== 'number' || !Number.isFinite(percent) || percent < 0 || percent > 100) {
-    throw invalidArgument('progress percent', 'a number 0-100', percent);
-  }
-  if (percent < last) {
-    throw invalidArgument(
-      'progress percent',
-      `monotonic (not below the last report, ${last})`,
-      percent,
-    );
-  }
-  if (message !== undefined && typeof message !== 'string') {
-    throw invalidArgument('progress message', 'a string', message);
   }
 }
