@@ -12,6 +12,9 @@ import type { JobEvent, JobEventListener } from './events.js';
 import type { Job, JobError, JobProgress } from './job.js';
 import type { QueueStats } from './priority-queue.js';
 
+/** The seed's `JobExpirationTime`: finished records and completed executions are kept 24 h. */
+export const DEFAULT_RECORD_TTL_MS = 24 * 60 * 60 * 1000;
+
 export interface SubmitOptions {
   /** How long a completed execution keeps absorbing submits with its dedupKey. */
   readonly dedupTtlMs: number;

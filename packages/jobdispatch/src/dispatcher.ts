@@ -9,7 +9,12 @@
  * One loop schedules: it claims as many jobs as there are free slots, honouring per-type caps,
  * and sleeps until work arrives or a slot frees. It never blocks the event loop.
  */
-import type { Backend, CancelOutcome, SubmitOptions } from './backend.js';
+import {
+  type Backend,
+  type CancelOutcome,
+  DEFAULT_RECORD_TTL_MS,
+  type SubmitOptions,
+} from './backend.js';
 import { MemoryBackend } from './backends/memory.js';
 import { DispatchError, invalidArgument } from './errors.js';
 import {
@@ -33,8 +38,7 @@ import { ActiveJob, type WorkerDeps, runJob } from './worker.js';
 
 /** The seed's `NumWorkers`. */
 export const DEFAULT_WORKERS = 10;
-/** The seed's `JobExpirationTime`: finished records and completed executions are kept 24 h. */
-export const DEFAULT_RECORD_TTL_MS = 24 * 60 * 60 * 1000;
+export { DEFAULT_RECORD_TTL_MS };
 export const DEFAULT_DEDUP_TTL_MS = DEFAULT_RECORD_TTL_MS;
 /** How long `stop()` lets work finish before it aborts what is still running. */
 export const DEFAULT_STOP_TIMEOUT_MS = 30_000;

@@ -7,15 +7,16 @@
  * expiry (every record gets the same TTL, so finishing order is expiry order), swept a little on
  * every operation: no timer, and the clock can be injected.
  */
-import type {
-  Backend,
-  CancelOutcome,
-  Claim,
-  ClaimRequest,
-  Outcome,
-  RenewResult,
-  SubmitOptions,
-  SubmitResult,
+import {
+  type Backend,
+  type CancelOutcome,
+  type Claim,
+  type ClaimRequest,
+  type Outcome,
+  type RenewResult,
+  type SubmitOptions,
+  type SubmitResult,
+  DEFAULT_RECORD_TTL_MS,
 } from '../backend.js';
 import { DispatchError } from '../errors.js';
 import { EventHub, type JobEvent, type JobEventListener } from '../events.js';
@@ -326,12 +327,14 @@ export class MemoryBackend implements Backend {
   private settle(record: JobRecord, now: number, options: SubmitOptions | undefined): void {
     record.finishedAt = now;
     record.updatedAt = now;
+    // Expiries that no caller's options reach (a retry refused, shutdown) use the TTL last given:
+    // the dispatcher passes the same options on every call.
     const ttl = options?.recordTtlMs ?? this.lastTtl;
     this.lastTtl = ttl;
     this.expiries.push({ id: record.id, at: now + ttl });
   }
 
-  private lastTtl = 24 * 60 * 60 * 1000;
+  private lastTtl = DEFAULT_RECORD_TTL_MS;
 
   private sweep(now: number): void {
     while (this.expiryHead < this.expiries.length) {
