@@ -28,6 +28,7 @@ import { RedisLink } from './connection.js';
 import { type QueueKeys, queueKeys } from './keys.js';
 import { type RedisBackendOptions, type ResolvedRedisOptions, resolveOptions } from './options.js';
 import {
+  CLAIM_FIELDS,
   decodeRecord,
   encodeOptional,
   encodeOptionalJson,
@@ -63,8 +64,10 @@ interface FinishItem extends Write {
 }
 /** R.OK alone, or a code with details (see submit.lua). */
 type SubmitReply = number | [number, ...unknown[]];
-/** dueInMs, then per claim: id, token, attempt, the CLAIM_FIELDS of its record before the claim. */
-type ClaimReply = [number, ...[string, string, number, unknown[]][]];
+/** dueInMs, then flat, per claim: id, token, attempt, the CLAIM_FIELDS of its record before the claim. */
+type ClaimReply = [number, ...unknown[]];
+/** Values per claim in a ClaimReply. */
+const CLAIM_STRIDE = 3 + CLAIM_FIELDS.length;
 
 export class RedisBackend implements Backend {
   readonly durable = true;
@@ -141,8 +144,9 @@ export class RedisBackend implements Backend {
     this.work.claimEnded(reply[0]);
     this.startReaper();
     const claims: Claim[] = [];
-    for (const [id, token, attempt, values] of reply.slice(1) as ClaimReply[1][]) {
-      const claim = this.decodeClaim(id, String(token), values, attempt, now);
+    for (let at = 1; at + CLAIM_STRIDE <= reply.length; at += CLAIM_STRIDE) {
+      const [id, token, attempt] = [String(reply[at]), String(reply[at + 1]), reply[at + 2]];
+      const claim = this.decodeClaim(id, token, reply, at + 3, Number(attempt), now);
       if (claim !== undefined) claims.push(claim);
     }
     return claims;
@@ -321,13 +325,13 @@ export class RedisBackend implements Backend {
     id: string,
     token: string,
     values: readonly unknown[],
+    start: number,
     attempts: number,
     now: number,
   ): Claim | undefined {
     let problem: DispatchError | undefined;
     try {
-      const raw = rawFromClaim(values);
-      delete raw['progress'];
+      const raw = rawFromClaim(values, start);
       raw['status'] = JobStatus.Running;
       raw['attempts'] = String(attempts);
       raw['startedAt'] = raw['updatedAt'] = String(now);

@@ -52,23 +52,32 @@ function text(value: unknown): string {
 }
 
 /**
- * The fields the claim script reads (HMGET) and returns for each job it claims, in this order:
- * everything a queued record can hold except what the claim itself sets. scripts.ts renders the
- * list into the scripts' prelude, so both sides use this one.
+ * The fields the claim script returns for each job it claims, in this order: what a queued record
+ * holds that the claimed job needs, except what the claim itself sets (status, attempts, startedAt,
+ * updatedAt; progress is cleared). scripts.ts renders the list into the scripts' prelude, so both
+ * sides use this one.
  */
 export const CLAIM_FIELDS = [
   'name',
   'priority',
   'createdAt',
-  'queuedAt',
-  'status',
-  'seq',
-  'attempts',
   'params',
   'description',
   'dedupKey',
-  'progress',
   'error',
+] as const;
+
+/**
+ * The fields the claim script reads (HMGET) for each candidate: CLAIM_FIELDS, then those it only
+ * checks or uses itself (the entry's validity, the attempt count, the wait, a progress to clear).
+ */
+export const CLAIM_READ_FIELDS = [
+  ...CLAIM_FIELDS,
+  'status',
+  'seq',
+  'attempts',
+  'queuedAt',
+  'progress',
 ] as const;
 
 /** The raw record from the flat `[field, value, ...]` of HGETALL; undefined when empty. */
@@ -79,11 +88,14 @@ export function rawFromFlat(flat: readonly unknown[]): RawRecord | undefined {
   return raw;
 }
 
-/** The raw record from the values of CLAIM_FIELDS (null where a field is absent). */
-export function rawFromClaim(values: readonly unknown[]): RawRecord {
+/**
+ * The raw record from the values of CLAIM_FIELDS at `values[start...]` (null where a field is
+ * absent).
+ */
+export function rawFromClaim(values: readonly unknown[], start: number): RawRecord {
   const raw = Object.create(null) as RawRecord;
   for (let i = 0; i < CLAIM_FIELDS.length; i++) {
-    const value = values[i];
+    const value = values[start + i];
     if (value !== null && value !== undefined) raw[CLAIM_FIELDS[i]!] = text(value);
   }
   return raw;

@@ -1,7 +1,7 @@
 /**
  * The Lua scripts, one per atomic operation (`scripts/*.lua`), and the one table of their integer
  * results. Each script is sent as: the key prelude of keys.ts, the result codes `R`, the record
- * fields a claim returns (record.ts), `lib.lua`, then the script itself. Scripts are loaded once per connection (SCRIPT LOAD at open) and called
+ * fields a claim reads and returns (record.ts), `lib.lua`, then the script itself. Scripts are loaded once per connection (SCRIPT LOAD at open) and called
  * by SHA (EVALSHA); a NOSCRIPT reply (the server restarted, failed over, or SCRIPT FLUSH) reloads
  * the script and calls it again.
  */
@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { DispatchError, type DispatchErrorCode } from '../../errors.js';
 import { type QueueKeys, luaKeyPrelude } from './keys.js';
-import { CLAIM_FIELDS } from './record.js';
+import { CLAIM_FIELDS, CLAIM_READ_FIELDS } from './record.js';
 
 /** Every integer a script returns, by name. Negative results are errors (see `ERROR_OF`). */
 export const R = {
@@ -60,11 +60,12 @@ function scripts(): ReadonlyMap<ScriptName, Script> {
   const codes = Object.entries(R)
     .map(([name, value]) => `${name} = ${value}`)
     .join(', ');
-  const fields = CLAIM_FIELDS.map((field) => `'${field}'`).join(', ');
-  const positions = CLAIM_FIELDS.map((field, i) => `${field} = ${i + 1}`).join(', ');
+  const fields = CLAIM_READ_FIELDS.map((field) => `'${field}'`).join(', ');
+  const positions = CLAIM_READ_FIELDS.map((field, i) => `${field} = ${i + 1}`).join(', ');
   const header =
     `${luaKeyPrelude()}local R = { ${codes} }\n` +
-    `local CLAIM_FIELDS = { ${fields} }\nlocal CLAIM_FIELD = { ${positions} }\n` +
+    `local CLAIM_READ_FIELDS = { ${fields} }\nlocal CLAIM_FIELD = { ${positions} }\n` +
+    `local CLAIM_RETURNED = ${CLAIM_FIELDS.length}\n` +
     `${read('lib')}\n`;
   const map = new Map<ScriptName, Script>();
   for (const name of NAMES) {

@@ -13,10 +13,10 @@ KEYS: 1 seq, 2 counts, 3 leases, 4 delayed, 5 wake (keys.ts)
 ARGV: 1 key prefix, 2 now (ms), 3 max, 4 leaseMs, 5 capacityPerLevel, 6 recordTtlMs,
       7 aging limit for normal (ms, 0 = off), 8 aging limit for low (ms, 0 = off),
       then pairs: job type, starts left (only types with a cap)
-Returns: {dueInMs, claim...}: dueInMs is the time until the next retry comes due (-1: none); each
-      claim is {id, token, attempt, the CLAIM_FIELDS of the record before the claim}: the caller
-      applies what the claim changed (status running, attempts, startedAt and updatedAt now, no
-      progress).
+Returns: {dueInMs, claims...}: dueInMs is the time until the next retry comes due (-1: none); then,
+      flat, per claim: id, token, attempt, the CLAIM_FIELDS of the record before the claim (false
+      where absent): the caller applies what the claim changed (status running, attempts,
+      startedAt and updatedAt now, no progress). One flat array is cheaper to decode than nested.
 ]]
 
 local now = tonumber(ARGV[2])
@@ -86,7 +86,7 @@ end
 
 local STATUS, SEQ_FIELD = CLAIM_FIELD.status, CLAIM_FIELD.seq
 local function readRecord(id)
-  return redis.call('HMGET', jobKey(id), unpack(CLAIM_FIELDS))
+  return redis.call('HMGET', jobKey(id), unpack(CLAIM_READ_FIELDS))
 end
 
 -- heads[level][type]: the list's valid head {seq, id, values}, or false when empty.
@@ -160,6 +160,7 @@ local function select()
 end
 
 local claims = { -1 }
+local taken = 0
 local function take(id, values, jobType, level)
   local key = jobKey(id)
   local attempt = (tonumber(values[CLAIM_FIELD.attempts]) or 0) + 1
@@ -171,7 +172,10 @@ local function take(id, values, jobType, level)
   if left[jobType] ~= nil then left[jobType] = left[jobType] - 1 end
   emit('started', id, jobType, level, now,
     ',"attempt":' .. attempt .. ',"waitMs":' .. jsonNumber(now - tonumber(values[CLAIM_FIELD.queuedAt])))
-  claims[#claims + 1] = { id, values[SEQ_FIELD], attempt, values }
+  taken = taken + 1
+  local n = #claims
+  claims[n + 1], claims[n + 2], claims[n + 3] = id, values[SEQ_FIELD], attempt
+  for i = 1, CLAIM_RETURNED do claims[n + 3 + i] = values[i] end
 end
 
 -- The only runnable type of `level`, when there is exactly one.
@@ -186,14 +190,14 @@ local function soleType(level)
   return sole
 end
 
-while #claims - 1 < max do
+while taken < max do
   local head, jobType, level = select()
   if not head then break end
   heads[level][jobType] = nil
   local sole = not aging and soleType(level)
   if sole then
     -- Bulk: nothing else at this level or above can be chosen before this list runs dry.
-    local want = max - (#claims - 1)
+    local want = max - taken
     if left[jobType] ~= nil and left[jobType] < want then want = left[jobType] end
     local entries = redis.call('LPOP', head.list, want) or {}
     for _, entry in ipairs(entries) do
@@ -216,7 +220,7 @@ for level = 0, 2 do queued = queued + countAt(level) end
 local next = redis.call('ZRANGE', DELAYED, 0, 0, 'WITHSCORES')
 if queued == 0 and next[1] == nil then
   redis.call('DEL', WAKE)
-elseif woken > 0 or (max > 0 and #claims - 1 == max and queued > 0) then
+elseif woken > 0 or (max > 0 and taken == max and queued > 0) then
   wake(math.max(woken, 1))
 end
 if next[2] then claims[1] = math.max(0, tonumber(next[2]) - clock) end
