@@ -31,9 +31,10 @@ import {
   type JobHandler,
   resolveHandlerOptions,
 } from './handler.js';
-import { type Job, type JobSpec, JobStatus, createJob, isFinalStatus } from './job.js';
+import { type Job, type JobSpec, createJob } from './job.js';
 import type { PriorityJobQueueOptions } from './priority-queue.js';
 import { type DispatcherStats, StatsCollector } from './stats.js';
+import { Outcomes } from './outcomes.js';
 import { ActiveJob, type WorkerDeps, runJob } from './worker.js';
 
 /** The seed's `NumWorkers`. */
@@ -81,7 +82,7 @@ export class Dispatcher {
   private readonly stats_ = new StatsCollector();
   private readonly active = new Map<string, ActiveJob>();
   private readonly freeSlots: number[] = [];
-  private readonly finalWaiters = new Map<string, ((job: Job | undefined) => void)[]>();
+  private readonly outcomes: Outcomes;
   private readonly unsubscribe: () => void;
   private readonly now: () => number;
   private state: State = 'created';
@@ -128,6 +129,7 @@ export class Dispatcher {
       random: options.random ?? Math.random,
       reportError,
     };
+    this.outcomes = new Outcomes((id) => this.backend.get(id), reportError);
     this.unsubscribe = this.backend.subscribe((event) => this.onEvent(event));
   }
 
@@ -177,25 +179,8 @@ export class Dispatcher {
    * execution it joined). Rejects with a `DispatchError` whose code is the job's error code when
    * it failed, `JOB_CANCELLED` when it was cancelled, `JOB_NOT_FOUND` for an unknown id.
    */
-  async wait<R = unknown>(id: string): Promise<R> {
-    let job = await this.settled(id);
-    for (
-      let hops = 0;
-      job?.status === JobStatus.Duplicated && job.duplicateOf !== undefined && hops < 8;
-      hops++
-    ) {
-      job = await this.settled(job.duplicateOf);
-    }
-    if (job === undefined)
-      throw new DispatchError('JOB_NOT_FOUND', `no job with id "${id}"`, { jobId: id });
-    if (!isFinalStatus(job.status)) {
-      const message = `the dispatcher stopped before job "${job.id}" finished; it is ${job.status}`;
-      throw new DispatchError('DISPATCHER_STOPPED', message, { jobId: job.id });
-    }
-    if (job.status === JobStatus.Completed) return job.result as R;
-    const error = job.error ?? { code: 'JOB_FAILED', message: `job ended ${job.status}` };
-    const code = job.status === JobStatus.Cancelled ? 'JOB_CANCELLED' : error.code;
-    throw new DispatchError(asCode(code), error.message, { jobId: job.id });
+  wait<R = unknown>(id: string): Promise<R> {
+    return this.outcomes.wait<R>(id);
   }
 
   /**
@@ -248,11 +233,7 @@ export class Dispatcher {
     await Promise.race([this.backend.close().catch(this.deps.reportError), closing.promise]);
     closing.cancel();
     this.unsubscribe();
-    for (const [id, waiters] of this.finalWaiters) {
-      this.finalWaiters.delete(id);
-      const job = await this.backend.get(id).catch(() => undefined);
-      for (const waiter of waiters) waiter(job);
-    }
+    await this.outcomes.releaseAll();
   }
 
   /** At the deadline: abort what still runs and write its end now, without waiting for it. */
@@ -388,44 +369,8 @@ export class Dispatcher {
       else active.abort('JOB_CANCELLED', 'the job was cancelled');
     }
     if (FINAL_EVENT_TYPES.has(event.type)) this.earlyCancels.delete(event.jobId);
-    if (FINAL_EVENT_TYPES.has(event.type) && this.finalWaiters.has(event.jobId)) {
-      const waiters = this.finalWaiters.get(event.jobId)!;
-      this.finalWaiters.delete(event.jobId);
-      this.backend.get(event.jobId).then(
-        (job) => waiters.forEach((waiter) => waiter(job)),
-        (error: unknown) => {
-          this.deps.reportError(error);
-          waiters.forEach((waiter) => waiter(undefined));
-        },
-      );
-    }
+    this.outcomes.observe(event);
     if (this.hub.size > 0) this.hub.emit(event);
-  }
-
-  /** The job's record once it is final (undefined if unknown). */
-  private settled(id: string): Promise<Job | undefined> {
-    return new Promise((resolve, reject) => {
-      let done = false;
-      const finish = (job: Job | undefined): void => {
-        if (done) return;
-        done = true;
-        resolve(job);
-      };
-      const waiters = this.finalWaiters.get(id) ?? [];
-      waiters.push(finish);
-      this.finalWaiters.set(id, waiters);
-      this.backend.get(id).then((job) => {
-        if (job === undefined || isFinalStatus(job.status)) {
-          const list = this.finalWaiters.get(id);
-          if (list !== undefined) {
-            const rest = list.filter((waiter) => waiter !== finish);
-            if (rest.length > 0) this.finalWaiters.set(id, rest);
-            else this.finalWaiters.delete(id);
-          }
-          finish(job);
-        }
-      }, reject);
-    });
   }
 }
 
@@ -445,26 +390,6 @@ function validateSpec(spec: JobSpec<unknown>): void {
 function positive(field: string, value: number): number {
   if (!(Number.isFinite(value) && value > 0)) throw invalidArgument(field, 'a number > 0', value);
   return value;
-}
-
-const CODES = new Set([
-  'QUEUE_FULL',
-  'QUEUE_CLOSED',
-  'UNKNOWN_JOB_TYPE',
-  'JOB_NOT_FOUND',
-  'DUPLICATE_HANDLER',
-  'INVALID_ARGUMENT',
-  'JOB_FAILED',
-  'JOB_TIMEOUT',
-  'JOB_CANCELLED',
-  'LEASE_LOST',
-  'BACKEND_UNAVAILABLE',
-  'MALFORMED_RECORD',
-  'DISPATCHER_STOPPED',
-]);
-
-function asCode(code: string): DispatchError['code'] {
-  return CODES.has(code) ? (code as DispatchError['code']) : 'JOB_FAILED';
 }
 
 function sleep(ms: number): { promise: Promise<void>; cancel: () => void } {

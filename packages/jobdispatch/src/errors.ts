@@ -4,20 +4,31 @@
  * `job.error.code`, so they cross process boundaries as plain strings.
  */
 
-export type DispatchErrorCode =
-  | 'QUEUE_FULL'
-  | 'QUEUE_CLOSED'
-  | 'UNKNOWN_JOB_TYPE'
-  | 'JOB_NOT_FOUND'
-  | 'DUPLICATE_HANDLER'
-  | 'INVALID_ARGUMENT'
-  | 'JOB_FAILED'
-  | 'JOB_TIMEOUT'
-  | 'JOB_CANCELLED'
-  | 'LEASE_LOST'
-  | 'BACKEND_UNAVAILABLE'
-  | 'MALFORMED_RECORD'
-  | 'DISPATCHER_STOPPED';
+/** Every code, in one list: the type below and `isDispatchErrorCode` both come from it. */
+export const DISPATCH_ERROR_CODES = [
+  'QUEUE_FULL',
+  'QUEUE_CLOSED',
+  'UNKNOWN_JOB_TYPE',
+  'JOB_NOT_FOUND',
+  'DUPLICATE_HANDLER',
+  'INVALID_ARGUMENT',
+  'JOB_FAILED',
+  'JOB_TIMEOUT',
+  'JOB_CANCELLED',
+  'LEASE_LOST',
+  'BACKEND_UNAVAILABLE',
+  'MALFORMED_RECORD',
+  'DISPATCHER_STOPPED',
+] as const;
+
+export type DispatchErrorCode = (typeof DISPATCH_ERROR_CODES)[number];
+
+const CODES: ReadonlySet<string> = new Set(DISPATCH_ERROR_CODES);
+
+/** True for a string that is one of the library's codes (job records carry codes as strings). */
+export function isDispatchErrorCode(code: string): code is DispatchErrorCode {
+  return CODES.has(code);
+}
 
 export class DispatchError extends Error {
   override readonly name = 'DispatchError';
