@@ -2,7 +2,7 @@
  * The jobs API: a job's record, its live events as server-sent events, and cancel (admin).
  */
 import type { FastifyInstance } from 'fastify';
-import { type Dispatcher, type Job, type JobEvent, isFinalStatus } from 'jobdispatch';
+import { type Dispatcher, type Job, type JobEvent, JobStatus, isFinalStatus } from 'jobdispatch';
 import { HttpError } from '../http-errors.js';
 
 /** The public view of a job record. */
@@ -33,16 +33,7 @@ export const jobSchema = {
     name: { type: 'string' },
     status: {
       type: 'string',
-      enum: [
-        'new',
-        'queued',
-        'running',
-        'completed',
-        'failed',
-        'duplicated',
-        'cancelled',
-        'unknown',
-      ],
+      enum: Object.values(JobStatus),
     },
     priority: { type: 'integer', minimum: 0, maximum: 2 },
     progress: {
