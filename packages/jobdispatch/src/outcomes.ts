@@ -11,14 +11,24 @@ import { type Job, JobStatus, isFinalStatus } from './job.js';
 /** How many `duplicateOf` links `wait()` follows (a duplicate of a duplicate cannot happen today). */
 const MAX_DUPLICATE_HOPS = 8;
 
+/**
+ * While anyone waits, the records waited on are read again this often. Events normally end a
+ * wait at once; this is the fallback for an event that never arrived (a Redis subscriber that
+ * reconnected misses what was published meanwhile), so that `wait()` cannot hang on a job that
+ * has ended.
+ */
+export const WAIT_RECHECK_MS = 15_000;
+
 type Waiter = (job: Job | undefined) => void;
 
 export class Outcomes {
   private readonly waiters = new Map<string, Waiter[]>();
+  private recheckTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly read: (id: string) => Promise<Job | undefined>,
     private readonly reportError: (error: unknown) => void,
+    private readonly recheckMs: number = WAIT_RECHECK_MS,
   ) {}
 
   /** The job's result, or a `DispatchError` carrying the code it ended with. */
@@ -56,6 +66,7 @@ export class Outcomes {
     const waiters = this.waiters.get(event.jobId);
     if (waiters === undefined) return;
     this.waiters.delete(event.jobId);
+    this.scheduleRecheck();
     this.read(event.jobId).then(
       (job) => waiters.forEach((waiter) => waiter(job)),
       (error: unknown) => {
@@ -72,6 +83,33 @@ export class Outcomes {
       const job = await this.read(id).catch(() => undefined);
       for (const waiter of waiters) waiter(job);
     }
+    this.scheduleRecheck();
+  }
+
+  /** Runs while there are waiters: the fallback for an end whose event was missed. */
+  private scheduleRecheck(): void {
+    if (this.waiters.size === 0) {
+      clearTimeout(this.recheckTimer);
+      this.recheckTimer = undefined;
+    } else {
+      // Unref'd: a pending wait() alone keeps no process alive, as with any promise.
+      this.recheckTimer ??= setTimeout(() => void this.recheck(), this.recheckMs).unref();
+    }
+  }
+
+  private async recheck(): Promise<void> {
+    this.recheckTimer = undefined;
+    await Promise.all(
+      [...this.waiters.keys()].map(async (id) => {
+        const job = await this.read(id).catch((error: unknown) => this.reportError(error));
+        // Not ended yet, or unreadable right now: look again next time.
+        if (job === undefined || !isFinalStatus(job.status)) return;
+        const waiters = this.waiters.get(id) ?? [];
+        this.waiters.delete(id);
+        for (const waiter of waiters) waiter(job);
+      }),
+    );
+    this.scheduleRecheck();
   }
 
   /** The job's record once it is final (undefined if unknown). */
@@ -86,11 +124,13 @@ export class Outcomes {
       const waiters = this.waiters.get(id) ?? [];
       waiters.push(finish);
       this.waiters.set(id, waiters);
+      this.scheduleRecheck();
       this.read(id).then((job) => {
         if (job !== undefined && !isFinalStatus(job.status)) return;
         const list = this.waiters.get(id)?.filter((waiter) => waiter !== finish);
         if (list === undefined || list.length === 0) this.waiters.delete(id);
         else this.waiters.set(id, list);
+        this.scheduleRecheck();
         finish(job);
       }, reject);
     });
