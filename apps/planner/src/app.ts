@@ -7,6 +7,7 @@ import { timingSafeEqual } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Dispatcher } from 'jobdispatch';
+import { registerDocs } from './docs.js';
 import { HttpError, errorAnswer } from './http-errors.js';
 import { jobRoutes } from './routes/jobs.js';
 import { systemRoutes } from './routes/system.js';
@@ -99,7 +100,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   jobRoutes(app, { dispatcher: deps.dispatcher, requireAdmin: helpers.requireAdmin });
   deps.routes?.(app, helpers);
   webRoutes(app);
-  app.get('/docs', { schema: { hide: true } }, () => app.swagger());
+  await registerDocs(app);
   return app;
 }
 

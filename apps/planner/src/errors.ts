@@ -12,7 +12,13 @@ export type PlannerErrorCode =
   /** A places file cannot be read at all (missing, not JSON, no header). Bad rows are not errors. */
   | 'CATALOG_FILE'
   /** The solver was aborted through its signal. */
-  | 'ABORTED';
+  | 'ABORTED'
+  /** A live place provider answered with an error or with data that does not parse (HTTP 502). */
+  | 'PLACES_PROVIDER_FAILED'
+  /** A live place provider timed out, could not be reached, or its call limit is full (HTTP 503). */
+  | 'PLACES_PROVIDER_UNAVAILABLE'
+  /** A shared store (Redis) could not be reached or refused the command (HTTP 503). */
+  | 'STORE_UNAVAILABLE';
 
 export class PlannerError extends Error {
   override readonly name = 'PlannerError';
@@ -55,4 +61,35 @@ export function describeValue(value: unknown): string {
   } catch {
     return typeof value;
   }
+}
+
+/** The provider errors, the two codes whose failure crosses a job and reaches the user. */
+export type ProviderErrorCode = 'PLACES_PROVIDER_FAILED' | 'PLACES_PROVIDER_UNAVAILABLE';
+
+/**
+ * A live place provider's failure, naming the provider. The library records a handler's error
+ * as `JOB_FAILED` with its message only, so the kind and the provider travel in the message's
+ * fixed opening, `places provider "<name>" failed: ...` or `... is unavailable: ...`, which
+ * `providerErrorOf` reads back on the side that waits for the job.
+ */
+export function providerError(
+  code: ProviderErrorCode,
+  provider: string,
+  detail: string,
+  cause?: unknown,
+): PlannerError {
+  const verb = code === 'PLACES_PROVIDER_FAILED' ? 'failed' : 'is unavailable';
+  return new PlannerError(code, `places provider "${provider}" ${verb}: ${detail}`, { cause });
+}
+
+const PROVIDER_MESSAGE = /places provider "([a-z]+)" (failed|is unavailable): /;
+
+/** The provider error a job failure's message carries, if it carries one. */
+export function providerErrorOf(
+  message: string,
+): { code: ProviderErrorCode; provider: string; message: string } | undefined {
+  const match = PROVIDER_MESSAGE.exec(message);
+  if (match === null) return undefined;
+  const code = match[2] === 'failed' ? 'PLACES_PROVIDER_FAILED' : 'PLACES_PROVIDER_UNAVAILABLE';
+  return { code, provider: match[1] ?? '', message: message.slice(match.index) };
 }

@@ -23,7 +23,9 @@ export type HttpErrorCode =
   | 'NO_PLAN'
   | 'URI_TOO_LONG'
   | 'NOT_READY'
-  | 'PLANNING_FAILED';
+  | 'PLANNING_FAILED'
+  | 'PLACES_PROVIDER_FAILED'
+  | 'PLACES_PROVIDER_UNAVAILABLE';
 
 const STATUS: Readonly<Record<string, number>> = {
   BAD_REQUEST: 400,
@@ -42,6 +44,9 @@ const STATUS: Readonly<Record<string, number>> = {
   PLANNING_FAILED: 500,
   INVALID_REQUEST: 400,
   UNKNOWN_LOCATION: 400,
+  PLACES_PROVIDER_FAILED: 502,
+  PLACES_PROVIDER_UNAVAILABLE: 503,
+  STORE_UNAVAILABLE: 503,
 };
 
 /** Seconds a client should wait before retrying a 503. */

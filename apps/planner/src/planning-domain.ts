@@ -1,8 +1,8 @@
 /**
- * Wires the planning domain with in-memory stores: geocoder, place catalog (from `PLACES_FILE`
- * or the sample), planner, and the two job handlers ready to register with a dispatcher, Planning
- * solving on a worker-thread pool when `planningThreads` > 0. Any store can be passed in to
- * replace its in-memory default (the HTTP service shares them through the dispatcher's backend).
+ * Wires the planning domain: geocoder, place provider (chosen by the places configuration),
+ * planner, the stores (in memory unless given) and the two job handlers ready to register with a
+ * dispatcher, Planning solving on a worker-thread pool when `planningThreads` > 0. Nothing here
+ * reads the environment: the configuration is given (config.ts reads it once, at start).
  */
 import { threadedHandler, type ThreadedHandler } from 'jobdispatch';
 import { MemoryPlanningEventLog, type PlanningEventLog } from './analytics/event-log.js';
@@ -10,23 +10,27 @@ import { MemoryAnalyticsReportStore, type AnalyticsReportStore } from './analyti
 import { AnalyticsJobHandler } from './handlers/analytics-job-handler.js';
 import { PlanningJobHandler } from './handlers/planning-job-handler.js';
 import { PLANNING_THREAD_MODULE } from './handlers/planning-thread.js';
-import type { PlaceCatalog } from './places/catalog.js';
+import { PLANNING_JOB_TYPE } from './job-types.js';
+import type { PlaceProvider } from './places/catalog.js';
 import { Geocoder } from './places/geocoding.js';
-import { openCatalog, placesFileFromEnv } from './places/open-catalog.js';
+import type { Limiter } from './places/live/limiter.js';
+import { DEFAULT_PLACES_CONFIG, openProvider, type PlacesConfig } from './places/open-provider.js';
+import type { PlaceCache } from './places/place-cache.js';
 import type { RowIssue } from './places/place-rows.js';
-import { Planner, type PlannerOptions } from './planning/planner.js';
-import type { PlanningParams } from './planning/request.js';
+import { Planner, type PlannerOptions, type SolveTask } from './planning/planner.js';
 import type { SolutionSet } from './planning/solution.js';
 import { MemorySolutionStore, type SolutionStore } from './planning/solution-store.js';
 
 export interface PlanningDomainOptions {
-  /** Default: `PLACES_FILE` from the environment; undefined uses the sample catalog. */
-  readonly placesFile?: string;
+  /** Which place provider, and its settings. Default: the sample catalog. */
+  readonly places?: PlacesConfig;
   readonly geocoder?: Geocoder;
   readonly solutions?: SolutionStore;
   readonly events?: PlanningEventLog;
   readonly reports?: AnalyticsReportStore;
-  /** Solver settings passed to the planner (threads use the defaults). */
+  /** Where a live provider's places are cached. Default: in memory. */
+  readonly placeCache?: PlaceCache;
+  /** Solver settings passed to the planner (and, through each task, to its threads). */
   readonly planner?: Omit<PlannerOptions, 'geocoder' | 'catalog'>;
   /** Worker threads that solve Planning jobs; 0 solves on the main thread. Default 0. */
   readonly planningThreads?: number;
@@ -34,9 +38,11 @@ export interface PlanningDomainOptions {
 
 export interface PlanningDomain {
   readonly geocoder: Geocoder;
-  readonly catalog: PlaceCatalog;
+  readonly catalog: PlaceProvider;
   /** Rows of the places file that were skipped, with line and field. */
   readonly catalogIssues: readonly RowIssue[];
+  /** The live provider's call limiter, when the provider is live. */
+  readonly limiter: Limiter | undefined;
   readonly planner: Planner;
   readonly solutions: SolutionStore;
   readonly events: PlanningEventLog;
@@ -51,21 +57,25 @@ export async function createPlanningDomain(
   options: PlanningDomainOptions = {},
 ): Promise<PlanningDomain> {
   const geocoder = options.geocoder ?? new Geocoder();
-  const placesFile = options.placesFile ?? placesFileFromEnv();
-  const { catalog, issues } = await openCatalog({ placesFile, cities: geocoder });
+  const opened = await openProvider(options.places ?? DEFAULT_PLACES_CONFIG, {
+    cities: geocoder,
+    ...(options.placeCache === undefined ? {} : { cache: options.placeCache }),
+  });
+  const catalog = opened.provider;
   const planner = new Planner({ ...options.planner, geocoder, catalog });
   const solutions = options.solutions ?? new MemorySolutionStore();
   const events = options.events ?? new MemoryPlanningEventLog();
   const reports = options.reports ?? new MemoryAnalyticsReportStore();
   const threads = options.planningThreads ?? 0;
-  const pool: ThreadedHandler<PlanningParams, SolutionSet> | undefined =
+  const pool: ThreadedHandler<SolveTask, SolutionSet> | undefined =
     threads > 0
-      ? threadedHandler({ jobType: 'Planning', module: PLANNING_THREAD_MODULE, threads })
+      ? threadedHandler({ jobType: PLANNING_JOB_TYPE, module: PLANNING_THREAD_MODULE, threads })
       : undefined;
   return {
     geocoder,
     catalog,
-    catalogIssues: issues,
+    catalogIssues: opened.issues,
+    limiter: opened.limiter,
     planner,
     solutions,
     events,

@@ -5,18 +5,23 @@
  * submitted as LOW jobs so the user's next question is answered from cache. Every level's dedup
  * key is its solution cache key, so a level already cached is not submitted, one already queued
  * or running is not computed twice, and a queued LOW level is promoted when a user asks for it.
+ *
+ * The request is validated and geocoded once (`Planner.resolve`); the other levels are the same
+ * resolution at another price (`Planner.atPriceLevel`, no geocoding). Each job's params are its
+ * resolution, cache key included, so the handler and the solver thread never resolve again.
+ * A job that failed because the place provider did answers 502 or 503 naming the provider.
  */
 import { type Dispatcher, type Job, JobPriority, isDispatchError } from 'jobdispatch';
 import type { PlanningEventLog } from './analytics/event-log.js';
-import { isPlannerError } from './errors.js';
+import { isPlannerError, providerErrorOf } from './errors.js';
+import { PLANNING_JOB_TYPE } from './job-types.js';
 import { HttpError } from './http-errors.js';
 import { PRICE_LEVELS, type PriceLevel } from './places/place.js';
 import type { Planner, ResolvedPlanning } from './planning/planner.js';
 import { type PlanningParams, parsePlanningRequest } from './planning/request.js';
+import type { PlanningJobParams } from './planning/job-params.js';
 import type { PlanningResult, PlannedPlace, SolutionSet } from './planning/solution.js';
 import type { SolutionStore } from './planning/solution-store.js';
-
-export const PLANNING_JOB = 'Planning';
 
 /** What an answer needs: a stored solution set, or a Planning job's result. */
 type Answerable = Pick<
@@ -64,29 +69,34 @@ export class PlanningService {
   }
 
   async plan(query: PlanningQuery): Promise<PlanningAnswer> {
-    const levels = new Map<PriceLevel, { params: PlanningParams; resolved: ResolvedPlanning }>();
-    for (const level of PRICE_LEVELS) levels.set(level, this.resolve(query, level));
-    const mine = levels.get(query.price as PriceLevel)!;
+    const asked = this.resolve(query);
     this.checkNotPast(query.date);
+    const levels = new Map<PriceLevel, PlanningJobParams>();
+    for (const level of PRICE_LEVELS) {
+      levels.set(
+        level,
+        level === query.price ? asked : this.deps.planner.atPriceLevel(asked, level),
+      );
+    }
 
     const { dispatcher, solutions } = this.deps;
-    let set: Answerable | undefined = await solutions.get(mine.resolved.key);
+    let set: Answerable | undefined = await solutions.get(asked.key);
     const fromCache = set !== undefined;
     let job: Job | undefined;
     if (set === undefined) {
       job = await dispatcher.submit({
-        name: PLANNING_JOB,
-        params: mine.params,
+        name: PLANNING_JOB_TYPE,
+        params: asked,
         priority: JobPriority.High,
-        dedupKey: mine.resolved.key,
+        dedupKey: asked.key,
       });
     }
     const backgroundJobs = await Promise.all(
       [...levels]
         .filter(([level]) => level !== query.price)
-        .map(([level, { params, resolved }]) => this.background(level, params, resolved.key)),
+        .map(([level, params]) => this.background(level, params)),
     );
-    await this.record(mine.resolved, fromCache);
+    await this.record(asked, fromCache);
     if (job !== undefined) {
       const outcome = await this.waitFor(job.id);
       if (outcome === undefined) {
@@ -103,7 +113,7 @@ export class PlanningService {
         };
       }
       // The stored set has every kept plan; the job's own result stands in if the store lost it.
-      set = (await solutions.get(mine.resolved.key)) ?? outcome;
+      set = (await solutions.get(asked.key)) ?? outcome;
     }
     return {
       kind: 'done',
@@ -111,20 +121,17 @@ export class PlanningService {
     };
   }
 
-  /** Validates the query for one price level and resolves its location and cache key. */
-  private resolve(
-    query: PlanningQuery,
-    level: PriceLevel,
-  ): { params: PlanningParams; resolved: ResolvedPlanning } {
+  /** Validates the query and resolves its location (one geocode) and cache key. */
+  private resolve(query: PlanningQuery): ResolvedPlanning {
     const params: PlanningParams = {
       location: query.precise ? parsePoint(query.location) : query.location,
       date: query.date,
-      priceLevel: level,
+      priceLevel: query.price,
       numberOfPlans: query.numberResults,
       nearby: query.nearby,
     };
     try {
-      return { params, resolved: this.deps.planner.resolve(parsePlanningRequest(params)) };
+      return this.deps.planner.resolve(parsePlanningRequest(params));
     } catch (error) {
       if (!isPlannerError(error)) throw error;
       const details = error.suggestions.length > 0 ? { suggestions: error.suggestions } : undefined;
@@ -140,17 +147,14 @@ export class PlanningService {
     }
   }
 
-  private async background(
-    level: PriceLevel,
-    params: PlanningParams,
-    key: string,
-  ): Promise<BackgroundJob> {
+  private async background(level: PriceLevel, params: PlanningJobParams): Promise<BackgroundJob> {
+    const { key } = params;
     if ((await this.deps.solutions.get(key)) !== undefined) {
       return { priceLevel: level, jobId: null, status: 'cached' };
     }
     try {
       const job = await this.deps.dispatcher.submit({
-        name: PLANNING_JOB,
+        name: PLANNING_JOB_TYPE,
         params,
         priority: JobPriority.Low,
         dedupKey: key,
@@ -182,6 +186,16 @@ export class PlanningService {
       return done;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
+      const provider = providerErrorOf(message);
+      if (provider !== undefined) {
+        throw new HttpError(
+          provider.code,
+          `the planning job ${jobId} failed: ${provider.message}`,
+          {
+            provider: provider.provider,
+          },
+        );
+      }
       throw new HttpError('PLANNING_FAILED', `the planning job ${jobId} failed: ${message}`);
     } finally {
       clearTimeout(timer);

@@ -30,10 +30,13 @@ export async function runProcess(
   }
   const backend =
     config.redisUrl === undefined ? 'in-memory backend' : `Redis backend, queue "${config.queue}"`;
+  const { source: data } = service.domain.catalog;
   const source =
-    service.domain.catalog.source.kind === 'sample'
+    data.kind === 'sample'
       ? 'sample places'
-      : `places from ${config.placesFile}`;
+      : data.kind === 'file'
+        ? `places from ${config.placesFile}`
+        : `live places from ${data.name} (at most ${config.places.maxConcurrent} calls at once, ${config.places.perSecond} a second, cached ${Math.round((config.places.cacheTtlMs ?? 0) / 3_600_000)} h)`;
   if (service.url !== undefined)
     console.log(
       `planner listening on ${service.url} (try ${service.url}/v1/planning?location=San%20Jose,%20CA,%20USA&date=${tomorrow()}&price=2)`,

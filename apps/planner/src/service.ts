@@ -1,17 +1,26 @@
 /**
- * Wires the planning service from its configuration: the job backend (in memory, or Redis shared
- * by every process), the shared stores, the planning domain and its two job types, the
- * dispatcher, and the HTTP app. `startService` is what `npm start`, `npm run worker` and the
- * end-to-end tests run; `close()` stops it all with a deadline.
+ * The composition root of the planning service, in parts a reader can follow:
+ *
+ * 1. `openStores`: the shared stores, on the service's one Redis connection configuration
+ *    (or none: in memory);
+ * 2. `createPlanningDomain` (planning-domain.ts): geocoder, place provider, planner, handlers;
+ * 3. `createDispatcher`: the job backend on that same connection, and the two job types;
+ * 4. `createHttpApp`: the planning flow and the Fastify app; `listen` serves it.
+ *
+ * `startService` runs them in order, undoing what was opened when a later part fails;
+ * `close()` stops it all with a deadline. It is what `npm start`, `npm run worker` and the
+ * end-to-end tests run.
  */
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
-import { Dispatcher, RedisBackend } from 'jobdispatch';
+import { DEFAULT_CONNECT_TIMEOUT_MS, Dispatcher, RedisBackend } from 'jobdispatch';
+import { pino, type Logger } from 'pino';
 import { createApp } from './app.js';
 import type { Config } from './config.js';
 import { type PlanningDomain, createPlanningDomain } from './planning-domain.js';
 import { PlanningService } from './planning-service.js';
+import { MemorySolutionStore } from './planning/solution-store.js';
 import { planningRoutes } from './routes/planning.js';
-import { type RedisStores, redisStores } from './stores/redis-stores.js';
+import { type RedisConnection, type RedisStores, redisStores } from './stores/redis-stores.js';
 
 /** How long a Planning job may run before it fails with JOB_TIMEOUT (the solver stops itself at 5 s). */
 export const PLANNING_TIMEOUT_MS = 60_000;
@@ -24,6 +33,8 @@ export interface Service {
   readonly config: Config;
   readonly dispatcher: Dispatcher;
   readonly domain: PlanningDomain;
+  /** The shared stores on Redis, when `REDIS_URL` is set. */
+  readonly stores: RedisStores | undefined;
   /** The HTTP app (also when it does not listen). */
   readonly app: FastifyInstance;
   /** Where it listens, when `config.http`. */
@@ -38,31 +49,89 @@ export interface ServiceOptions {
 }
 
 export async function startService(config: Config, options: ServiceOptions = {}): Promise<Service> {
-  const stores: RedisStores | undefined =
-    config.redisUrl === undefined ? undefined : redisStores(config.redisUrl, config.queue);
-  const domain = await createPlanningDomain({
-    ...(config.placesFile !== undefined && { placesFile: config.placesFile }),
-    ...(stores !== undefined && {
-      solutions: stores.solutions,
-      events: stores.events,
-      reports: stores.reports,
-    }),
-    planningThreads: config.workers > 0 ? config.planningThreads : 0,
-  });
+  const log = serviceLog(config, options);
+  const connection = redisConnection(config);
+  const stores = openStores(connection, config, log);
+  const undo: (() => Promise<unknown>)[] = [async () => stores?.close()];
+  const closeAll = async (): Promise<void> => {
+    for (const step of undo.splice(0).reverse()) await step();
+  };
+  try {
+    const domain = await createPlanningDomain({
+      places: config.places,
+      ...(stores === undefined
+        ? { solutions: new MemorySolutionStore({ maxBytes: config.solutionCacheBytes }) }
+        : {
+            solutions: stores.solutions,
+            events: stores.events,
+            reports: stores.reports,
+            placeCache: stores.places,
+          }),
+      planningThreads: config.workers > 0 ? config.planningThreads : 0,
+    });
+    undo.push(() => domain.close());
+    for (const issue of domain.catalogIssues) log.warn(issue, 'places file: row skipped');
+    const dispatcher = createDispatcher(config, connection, domain, log);
+    undo.push(() => dispatcher.stop({ timeoutMs: SHUTDOWN_TIMEOUT_MS }));
+    if (options.deferWorkers !== true) await dispatcher.start();
+    domain.geocoder.geocode('Paris, France'); // loads the gazetteer now, not on the first request
+    const app = await createHttpApp(config, options, dispatcher, domain);
+    undo.push(() => app.close());
+    const url = config.http ? await listen(app, config) : undefined;
+    return {
+      config,
+      dispatcher,
+      domain,
+      stores,
+      app,
+      url,
+      close: closeAll,
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+/** The one Redis connection configuration, for the job backend and the stores alike. */
+function redisConnection(config: Config): RedisConnection | undefined {
+  return config.redisUrl === undefined
+    ? undefined
+    : { url: config.redisUrl, connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS };
+}
+
+function openStores(
+  connection: RedisConnection | undefined,
+  config: Config,
+  log: Logger,
+): RedisStores | undefined {
+  return connection === undefined
+    ? undefined
+    : redisStores(connection, { queue: config.queue, log });
+}
+
+function createDispatcher(
+  config: Config,
+  connection: RedisConnection | undefined,
+  domain: PlanningDomain,
+  log: Logger,
+): Dispatcher {
   const dispatcher = new Dispatcher({
     workers: config.workers,
-    ...(config.redisUrl === undefined
+    ...(connection === undefined
       ? { capacityPerLevel: config.capacityPerLevel }
       : {
           backend: new RedisBackend({
-            url: config.redisUrl,
+            url: connection.url,
+            connectTimeoutMs: connection.connectTimeoutMs,
             queue: config.queue,
             capacityPerLevel: config.capacityPerLevel,
+            onError: (error) => log.warn({ err: String(error) }, 'job backend error'),
           }),
         }),
   });
   const { planningHandler, analyticsHandler } = domain;
-  dispatcher
+  return dispatcher
     .register(planningHandler, {
       // At most one solve per planning thread; a producer-only process (WORKERS=0) registers it too.
       concurrency: Math.max(
@@ -73,19 +142,14 @@ export async function startService(config: Config, options: ServiceOptions = {})
       retries: 1,
     })
     .register(analyticsHandler, { concurrency: 1, timeoutMs: ANALYTICS_TIMEOUT_MS });
+}
 
-  const closeAll = async (): Promise<void> => {
-    await dispatcher.stop({ timeoutMs: SHUTDOWN_TIMEOUT_MS });
-    await Promise.all([domain.close(), stores?.close()]);
-  };
-  try {
-    if (options.deferWorkers !== true) await dispatcher.start();
-    domain.geocoder.geocode('Paris, France'); // loads the gazetteer now, not on the first request
-  } catch (error) {
-    await closeAll();
-    throw error;
-  }
-
+function createHttpApp(
+  config: Config,
+  options: ServiceOptions,
+  dispatcher: Dispatcher,
+  domain: PlanningDomain,
+): Promise<FastifyInstance> {
   const planning = new PlanningService({
     dispatcher,
     planner: domain.planner,
@@ -93,36 +157,24 @@ export async function startService(config: Config, options: ServiceOptions = {})
     events: domain.events,
     requestTimeoutMs: config.requestTimeoutMs,
   });
-  const app = await createApp({
+  return createApp({
     dispatcher,
     adminToken: config.adminToken,
     logger: options.logger ?? { level: config.logLevel },
     routes: (instance, helpers) =>
       planningRoutes(instance, helpers, { dispatcher, planning, reports: domain.reports }),
   });
-  let url: string | undefined;
-  if (config.http) {
-    try {
-      await app.listen({ port: config.port, host: config.host });
-    } catch (error) {
-      await app.close();
-      await closeAll();
-      throw error;
-    }
-    const address = app.server.address();
-    const port = typeof address === 'object' && address !== null ? address.port : config.port;
-    const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-    url = `http://${host}:${port}`;
-  }
-  return {
-    config,
-    dispatcher,
-    domain,
-    app,
-    url,
-    close: async () => {
-      await app.close();
-      await closeAll();
-    },
-  };
+}
+
+async function listen(app: FastifyInstance, config: Config): Promise<string> {
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  return `http://${host}:${port}`;
+}
+
+/** The service's own log (stores, backend errors): silent when the HTTP logger is off. */
+function serviceLog(config: Config, options: ServiceOptions): Logger {
+  return pino({ level: options.logger === false ? 'silent' : config.logLevel });
 }

@@ -3,6 +3,10 @@ import type { Job, JobContext } from 'jobdispatch';
 import { JobPriority, JobStatus } from 'jobdispatch';
 import type { City } from '../src/places/gazetteer.js';
 import type { OpeningRange, Place, WeeklyHours } from '../src/places/place.js';
+import { PLANNING_JOB_TYPE } from '../src/job-types.js';
+import type { PlanningJobParams } from '../src/planning/job-params.js';
+import type { Planner } from '../src/planning/planner.js';
+import { parsePlanningRequest, type PlanningParams } from '../src/planning/request.js';
 
 export function allWeek(open = 0, close = 24 * 60): WeeklyHours {
   const day: OpeningRange[] = [{ open, close }];
@@ -77,4 +81,9 @@ export function makeJob<P>(name: string, params: P): Job<P> {
     updatedAt: 0,
     attempts: 1,
   };
+}
+
+/** A Planning job as the planning service submits it: the request resolved once, key included. */
+export function planningJob(planner: Planner, params: PlanningParams): Job<PlanningJobParams> {
+  return makeJob(PLANNING_JOB_TYPE, planner.resolve(parsePlanningRequest(params)));
 }

@@ -2,6 +2,8 @@
 import { type JobEvent, JobPriority } from 'jobdispatch';
 import { type Config, loadConfig } from '../src/config.js';
 import { type Service, startService } from '../src/service.js';
+import type { PlanningJobParams } from '../src/planning/job-params.js';
+import { parsePlanningRequest, type PlanningParams } from '../src/planning/request.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -59,3 +61,8 @@ export function nextEvent(
 
 export const isHighQueued = (event: JobEvent): boolean =>
   event.type === 'queued' && event.priority === JobPriority.High;
+
+/** Planning job params as the service's planning flow makes them: resolved once, key included. */
+export function resolvedParams(service: Service, params: PlanningParams): PlanningJobParams {
+  return service.domain.planner.resolve(parsePlanningRequest(params));
+}

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Service } from '../src/service.js';
-import { ADMIN_TOKEN, DATE, startTestService } from './http-helpers.js';
+import { ADMIN_TOKEN, DATE, resolvedParams, startTestService } from './http-helpers.js';
 
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
@@ -37,7 +37,7 @@ describe('jobs, analytics and system endpoints', () => {
   it('refuses cancel without the admin token (401) and cancels a queued job with it', async () => {
     const job = await service.dispatcher.submit({
       name: 'Planning',
-      params: { location: 'Paris', date: DATE, priceLevel: 1 },
+      params: resolvedParams(service, { location: 'Paris', date: DATE, priceLevel: 1 }),
     });
     const without = await service.app.inject({ method: 'POST', url: `/v1/jobs/${job.id}/cancel` });
     assert.equal(without.statusCode, 401);
@@ -110,7 +110,11 @@ describe('jobs, analytics and system endpoints', () => {
     assert.deepEqual(Object.keys(levels), ['high', 'normal', 'low']);
     assert.equal((await service.app.inject('/healthz')).statusCode, 200);
     assert.equal((await service.app.inject('/readyz')).json<{ status: string }>().status, 'ready');
-    const docs = await service.app.inject('/docs');
+    const page = await service.app.inject('/docs/');
+    assert.equal(page.statusCode, 200);
+    assert.match(String(page.headers['content-type']), /text\/html/);
+    assert.match(page.body, /swagger/i);
+    const docs = await service.app.inject('/docs/json');
     const paths = Object.keys(docs.json<{ paths: Record<string, unknown> }>().paths);
     for (const path of [
       '/v1/planning',
@@ -153,7 +157,7 @@ describe('GET /v1/jobs/:id/events', () => {
   it('streams the status, then progress in order, then completion, over a real connection', async () => {
     const job = await service.dispatcher.submit({
       name: 'Planning',
-      params: { location: 'Madrid, Spain', date: DATE, priceLevel: 2 },
+      params: resolvedParams(service, { location: 'Madrid, Spain', date: DATE, priceLevel: 2 }),
       priority: 2,
     });
     const response = await fetch(`${base}/v1/jobs/${job.id}/events`);

@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { JobEvent } from 'jobdispatch';
 import type { Service } from '../src/service.js';
-import { DATE, isHighQueued, nextEvent, planningUrl, startTestService } from './http-helpers.js';
+import {
+  DATE,
+  isHighQueued,
+  nextEvent,
+  planningUrl,
+  resolvedParams,
+  startTestService,
+} from './http-helpers.js';
+import type { PlanningJobParams } from '../src/planning/job-params.js';
 
 interface PlanningBody {
   travelDestination: string;
@@ -180,7 +188,7 @@ describe('GET /v1/planning under load', () => {
     for (const [i, location] of cities.entries()) {
       const job = await service.dispatcher.submit({
         name: 'Planning',
-        params: { location, date: DATE, priceLevel: i % 5 },
+        params: resolvedParams(service, { location, date: DATE, priceLevel: i % 5 }),
         priority: 0,
       });
       waiting.push(job.id);
@@ -229,7 +237,7 @@ describe('GET /v1/planning promotion', () => {
     assert.equal(event.fromPriority, 0);
     assert.equal(event.priority, 2);
     const promotedJob = await service.dispatcher.get(event.jobId);
-    assert.equal((promotedJob?.params as { priceLevel: number }).priceLevel, 3);
+    assert.equal((promotedJob?.params as PlanningJobParams).request.priceLevel, 3);
     const started: string[] = [];
     service.dispatcher.on('started', (e) => started.push(e.jobId));
     await service.dispatcher.start();

@@ -10,7 +10,7 @@ import { Planner } from '../src/planning/planner.js';
 import type { PlanningParams } from '../src/planning/request.js';
 import type { PlanningResult } from '../src/planning/solution.js';
 import { MemorySolutionStore, SOLUTION_TTL_MS } from '../src/planning/solution-store.js';
-import { makeJob, makePlace, recordingContext } from './helpers.js';
+import { makeJob, makePlace, planningJob, recordingContext } from './helpers.js';
 
 const geocoder = new Geocoder();
 const SAN_JOSE: PlanningParams = {
@@ -31,11 +31,11 @@ describe('Planning job handler', () => {
   });
 
   it('solves a request, labels sample data, and returns the requested number of plans', async () => {
-    const { handler } = setup();
+    const { handler, planner } = setup();
     assert.equal(handler.jobType, 'Planning');
     const ctx = recordingContext();
     const result = await handler.execute(
-      makeJob('Planning', { ...SAN_JOSE, numberOfPlans: 3 }),
+      planningJob(planner, { ...SAN_JOSE, numberOfPlans: 3 }),
       ctx,
     );
     assert.equal(result.fromCache, false);
@@ -70,13 +70,13 @@ describe('Planning job handler', () => {
 
   it('stores the solutions under their cache key for 24 h and answers the next request from them', async () => {
     let now = 0;
-    const { handler, solutions } = setup(() => now);
-    const first = await handler.execute(makeJob('Planning', SAN_JOSE), recordingContext());
+    const { handler, solutions, planner } = setup(() => now);
+    const first = await handler.execute(planningJob(planner, SAN_JOSE), recordingContext());
     const stored = await solutions.get(first.key);
     assert.equal(stored?.plans.length, 100);
     // Another Saturday, more plans: the same key, served from the store.
     const second = await handler.execute(
-      makeJob('Planning', { ...SAN_JOSE, date: '2026-12-12', numberOfPlans: 10 }),
+      planningJob(planner, { ...SAN_JOSE, date: '2026-12-12', numberOfPlans: 10 }),
       recordingContext(),
     );
     assert.equal(second.fromCache, true);
@@ -85,21 +85,23 @@ describe('Planning job handler', () => {
     now = SOLUTION_TTL_MS;
     assert.equal(await solutions.get(first.key), undefined);
     assert.equal(
-      (await handler.execute(makeJob('Planning', SAN_JOSE), recordingContext())).fromCache,
+      (await handler.execute(planningJob(planner, SAN_JOSE), recordingContext())).fromCache,
       false,
     );
   });
 
   it('gives the same plans for the same request in every run', async () => {
-    const a = await setup().handler.execute(makeJob('Planning', SAN_JOSE), recordingContext());
-    const b = await setup().handler.execute(makeJob('Planning', SAN_JOSE), recordingContext());
+    const one = setup();
+    const two = setup();
+    const a = await one.handler.execute(planningJob(one.planner, SAN_JOSE), recordingContext());
+    const b = await two.handler.execute(planningJob(two.planner, SAN_JOSE), recordingContext());
     assert.deepEqual(a.plans, b.plans);
   });
 
   it('plans around a precise point, keyed by the rounded point', async () => {
-    const { handler } = setup();
+    const { handler, planner } = setup();
     const result = await handler.execute(
-      makeJob('Planning', { ...SAN_JOSE, location: { lat: 37.33412, lon: -121.88871 } }),
+      planningJob(planner, { ...SAN_JOSE, location: { lat: 37.33412, lon: -121.88871 } }),
       recordingContext(),
     );
     assert.equal(result.location.precise, true);
@@ -109,9 +111,9 @@ describe('Planning job handler', () => {
   });
 
   it('searches nearby cities too when asked', async () => {
-    const { handler } = setup();
+    const { handler, planner } = setup();
     const result = await handler.execute(
-      makeJob('Planning', { ...SAN_JOSE, nearby: true }),
+      planningJob(planner, { ...SAN_JOSE, nearby: true }),
       recordingContext(),
     );
     assert.ok(
@@ -121,32 +123,36 @@ describe('Planning job handler', () => {
     assert.match(result.key, /:n1:/);
   });
 
-  it('fails at once, without retries, for bad params or an unknown place', async () => {
-    const { handler } = setup();
+  it('fails at once, without retries, for params that are not a resolved request', async () => {
+    const { handler, planner } = setup();
     await assert.rejects(
-      handler.execute(
-        makeJob('Planning', { ...SAN_JOSE, priceLevel: 'cheap' } as never),
-        recordingContext(),
-      ),
+      handler.execute(makeJob('Planning', SAN_JOSE as never), recordingContext()),
+      (e: unknown) => e instanceof UnrecoverableError && /^params\.request must be/.test(e.message),
+    );
+    const good = planningJob(planner, SAN_JOSE);
+    const tampered = {
+      ...good,
+      params: { ...good.params, request: { ...good.params.request, priceLevel: 'cheap' } },
+    };
+    await assert.rejects(
+      handler.execute(tampered as never, recordingContext()),
       (e: unknown) =>
         e instanceof UnrecoverableError &&
         e.message === 'priceLevel must be an integer 0-4, got "cheap"',
     );
+    const noKey = { ...good, params: { ...good.params, key: 'x' } };
     await assert.rejects(
-      handler.execute(
-        makeJob('Planning', { ...SAN_JOSE, location: 'Atlantis City, Atlantis' }),
-        recordingContext(),
-      ),
-      (e: unknown) => e instanceof UnrecoverableError && /Atlantis/.test(e.message),
+      handler.execute(noKey, recordingContext()),
+      (e: unknown) => e instanceof UnrecoverableError && /params\.key must be/.test(e.message),
     );
   });
 
   it('stops when the job is cancelled', async () => {
-    const { handler } = setup();
+    const { handler, planner } = setup();
     const controller = new AbortController();
     controller.abort(new Error('job cancelled'));
     await assert.rejects(
-      handler.execute(makeJob('Planning', SAN_JOSE), recordingContext(controller.signal)),
+      handler.execute(planningJob(planner, SAN_JOSE), recordingContext(controller.signal)),
       /job cancelled/,
     );
   });
@@ -159,12 +165,10 @@ describe('Planning job handler', () => {
       makePlace({ id: 'brasserie', category: 'Eatery', priceLevel: 2, lat: 48.857, lon: 2.35 }),
     ];
     const catalog = new FileCatalog(places, { kind: 'file', id: 'file-test', name: 'paris.json' });
-    const handler = new PlanningJobHandler({
-      planner: new Planner({ geocoder, catalog }),
-      solutions: new MemorySolutionStore(),
-    });
+    const planner = new Planner({ geocoder, catalog });
+    const handler = new PlanningJobHandler({ planner, solutions: new MemorySolutionStore() });
     const result = await handler.execute(
-      makeJob('Planning', { ...SAN_JOSE, location: 'Paris, France' }),
+      planningJob(planner, { ...SAN_JOSE, location: 'Paris, France' }),
       recordingContext(),
     );
     assert.equal(result.sampleData, false);
@@ -195,17 +199,18 @@ describe('the planning domain on a dispatcher', () => {
     dispatcher = new Dispatcher({ workers: 2 });
     dispatcher.register(domain.planningHandler).register(domain.analyticsHandler);
     await dispatcher.start();
-    const job = await dispatcher.submit<PlanningParams>({
+    const job = await dispatcher.submit({
       name: 'Planning',
-      params: SAN_JOSE,
+      params: planningJob(domain.planner, SAN_JOSE).params,
       priority: JobPriority.High,
     });
     const result = await dispatcher.wait<PlanningResult>(job.id);
     assert.equal(result.plans.length, 5);
     assert.ok(await domain.solutions.get(result.key));
+    const resolved = planningJob(domain.planner, SAN_JOSE).params;
     const bad = await dispatcher.submit({
       name: 'Planning',
-      params: { ...SAN_JOSE, date: 'tomorrow' },
+      params: { ...resolved, request: { ...resolved.request, date: 'tomorrow' } },
     });
     await assert.rejects(
       dispatcher.wait(bad.id),

@@ -5,16 +5,16 @@ import { PlanningJobHandler } from '../src/handlers/planning-job-handler.js';
 import { PLANNING_THREAD_MODULE } from '../src/handlers/planning-thread.js';
 import { Geocoder } from '../src/places/geocoding.js';
 import { SampleCatalog } from '../src/places/sample-catalog.js';
-import { Planner } from '../src/planning/planner.js';
+import { Planner, type SolveTask } from '../src/planning/planner.js';
 import type { PlanningParams } from '../src/planning/request.js';
 import type { PlanningResult, SolutionSet } from '../src/planning/solution.js';
 import { MemorySolutionStore } from '../src/planning/solution-store.js';
-import { makeJob, recordingContext } from './helpers.js';
+import { planningJob, recordingContext } from './helpers.js';
 
 describe('Planning on worker threads', () => {
   const geocoder = new Geocoder();
   const planner = new Planner({ geocoder, catalog: new SampleCatalog(geocoder) });
-  let pool: ThreadedHandler<PlanningParams, SolutionSet> | undefined;
+  let pool: ThreadedHandler<SolveTask, SolutionSet> | undefined;
   let dispatcher: Dispatcher | undefined;
   after(async () => {
     await dispatcher?.stop({ timeoutMs: 1000 });
@@ -22,15 +22,15 @@ describe('Planning on worker threads', () => {
   });
 
   it('solves in a thread, stores on the main thread, and gives the in-process plans', async () => {
-    pool = threadedHandler<PlanningParams, SolutionSet>({
+    pool = threadedHandler<SolveTask, SolutionSet>({
       jobType: 'Planning',
       module: PLANNING_THREAD_MODULE,
       threads: 1,
     });
     const solutions = new MemorySolutionStore();
-    // The main thread only resolves: solving there would fail the job.
+    // The main thread only gathers: solving there would fail the job.
     class ResolveOnly extends Planner {
-      override solve(): Promise<SolutionSet> {
+      override solveTask(): Promise<SolutionSet> {
         return Promise.reject(new Error('solved on the main thread'));
       }
     }
@@ -41,14 +41,18 @@ describe('Planning on worker threads', () => {
     dispatcher.register(handler);
     await dispatcher.start();
     const params: PlanningParams = { location: 'Paris, France', date: '2026-12-07', priceLevel: 1 };
-    const job = await dispatcher.submit({ name: 'Planning', params, priority: JobPriority.High });
+    const job = await dispatcher.submit({
+      name: 'Planning',
+      params: planningJob(mainPlanner, params).params,
+      priority: JobPriority.High,
+    });
     const result = await dispatcher.wait<PlanningResult>(job.id);
     assert.equal(result.fromCache, false);
     assert.equal((await solutions.get(result.key))?.plans.length, result.totalPlans);
     const inProcess = await new PlanningJobHandler({
       planner,
       solutions: new MemorySolutionStore(),
-    }).execute(makeJob('Planning', params), recordingContext());
+    }).execute(planningJob(planner, params), recordingContext());
     assert.equal(inProcess.key, result.key);
     assert.deepEqual(inProcess.plans, result.plans);
   });

@@ -5,6 +5,7 @@ import { MemoryAnalyticsReportStore } from '../src/analytics/report-store.js';
 import { computeReport } from '../src/analytics/report.js';
 import type { SolutionSet } from '../src/planning/solution.js';
 import { MemorySolutionStore } from '../src/planning/solution-store.js';
+import { ENTRY_OVERHEAD_BYTES } from '../src/stores/json-store.js';
 
 function solutionSet(key: string): SolutionSet {
   return {
@@ -56,11 +57,22 @@ describe('memory solution store', () => {
     assert.deepEqual(await store.get('k'), value);
   });
 
-  it('keeps at most maxEntries, dropping the oldest written', async () => {
-    const store = new MemorySolutionStore({ maxEntries: 2 });
+  it('keeps at most maxBytes of JSON, dropping the oldest written', async () => {
+    const entry = JSON.stringify(solutionSet('a')).length + 1 + ENTRY_OVERHEAD_BYTES;
+    const store = new MemorySolutionStore({ maxBytes: 2 * entry + 10 });
     for (const key of ['a', 'b', 'c']) await store.set(key, solutionSet(key), 60_000);
     assert.equal(await store.get('a'), undefined);
+    assert.equal((await store.get('b'))?.key, 'b');
     assert.equal((await store.get('c'))?.key, 'c');
+    assert.equal(store.size, 2);
+    assert.ok(store.bytes <= 2 * entry + 10, `${store.bytes} bytes`);
+  });
+
+  it('does not keep a value larger than the whole store', async () => {
+    const store = new MemorySolutionStore({ maxBytes: 100 });
+    await store.set('k', solutionSet('k'), 60_000);
+    assert.equal(await store.get('k'), undefined);
+    assert.equal(store.bytes, 0);
   });
 
   it('rejects a ttl that is not a positive number', async () => {

@@ -16,7 +16,8 @@ import {
 } from '../analytics/report.js';
 import type { AnalyticsReportStore } from '../analytics/report-store.js';
 
-export const ANALYTICS_JOB_TYPE = 'Analytics';
+export { ANALYTICS_JOB_TYPE } from '../job-types.js';
+import { ANALYTICS_JOB_TYPE } from '../job-types.js';
 export const MAX_WINDOW_HOURS = 168;
 
 export interface AnalyticsParams {

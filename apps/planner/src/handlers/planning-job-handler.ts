@@ -1,46 +1,52 @@
 /**
- * The `Planning` job type (the seed's PlanningJobHandler): params are a planning request; the
- * handler answers from the solution store when the key is there, and otherwise solves, stores
- * the solution set under its cache key for 24 h and returns the requested number of plans. It is
- * a thin adapter: validation, geocoding and solving live in planning/. A request that can never
- * succeed (bad params, unknown place) fails at once, without retries.
+ * The `Planning` job type (the seed's PlanningJobHandler). Its params are a resolved request
+ * (`PlanningJobParams`: computed once per HTTP request, with the cache key), checked on arrival.
+ * The handler answers from the solution store when the key is there; otherwise it gathers the
+ * places from the provider (on this thread, where the provider's cache and call limiter are
+ * shared by every job), solves, stores the set under the key for 24 h, and returns the requested
+ * number of plans. Bad params fail at once without retries, and so does a failing place
+ * provider: its message names the provider, and the user gets a 502/503 at once rather than a
+ * retry later (the next request asks the provider again).
  *
- * The solver is CPU-bound: give the handler a `compute` that runs planning-thread.ts on a
- * worker-thread pool (`threadedHandler`), and it solves there, capped at the pool's size, while
- * the cache check and the store stay on the main thread. Without `compute` it solves in process.
+ * The solver is CPU-bound: give the handler a `compute` pool running planning-thread.ts
+ * (`threadedHandler({ jobType: PLANNING_JOB_TYPE, module: PLANNING_THREAD_MODULE })`) and the
+ * solve runs there, capped at the pool's size. The thread is given everything as the task's
+ * params (`SolveTask`: the resolution, the gathered places, this handler's solver settings and
+ * data source): it reads no environment and opens no catalog, so both sides always agree.
  */
 import type { Job, JobContext, JobHandler } from 'jobdispatch';
 import { UnrecoverableError } from 'jobdispatch';
 import { isPlannerError } from '../errors.js';
-import type { Planner } from '../planning/planner.js';
-import { parsePlanningRequest, type PlanningParams } from '../planning/request.js';
+import { PLANNING_JOB_TYPE } from '../job-types.js';
+import { decodePlanningJobParams, type PlanningJobParams } from '../planning/job-params.js';
+import type { Planner, SolveTask } from '../planning/planner.js';
 import { planningResultOf, type PlanningResult, type SolutionSet } from '../planning/solution.js';
 import { SOLUTION_TTL_MS, type SolutionStore } from '../planning/solution-store.js';
 
-export const PLANNING_JOB_TYPE = 'Planning';
+export { PLANNING_JOB_TYPE } from '../job-types.js';
 
 export interface PlanningJobHandlerOptions {
-  /** Validates and resolves requests (cache keys); also solves them when there is no `compute`. */
+  /** Gathers places (through its provider) and holds the solver settings. */
   readonly planner: Planner;
   readonly solutions: SolutionStore;
   /** How long a stored solution set lives. Default `SOLUTION_TTL_MS` (24 h). */
   readonly solutionTtlMs?: number;
   /**
-   * Computes a solution set elsewhere, typically
-   * `threadedHandler({ jobType: 'Planning', module: PLANNING_THREAD_MODULE })`. Its
-   * `maxConcurrency` becomes this handler's. Default: `planner.solve` in process.
+   * Solves elsewhere, typically a `threadedHandler` pool of planning-thread.ts, given a job
+   * whose params are a `SolveTask`. Its `maxConcurrency` becomes this handler's. Default: in
+   * process.
    */
-  readonly compute?: JobHandler<PlanningParams, SolutionSet>;
+  readonly compute?: JobHandler<SolveTask, SolutionSet>;
 }
 
-export class PlanningJobHandler implements JobHandler<PlanningParams, PlanningResult> {
+export class PlanningJobHandler implements JobHandler<PlanningJobParams, PlanningResult> {
   readonly jobType = PLANNING_JOB_TYPE;
   /** The `compute` pool's size, when there is one: the dispatcher caps this type at it. */
   readonly maxConcurrency?: number;
   private readonly planner: Planner;
   private readonly solutions: SolutionStore;
   private readonly ttlMs: number;
-  private readonly compute: JobHandler<PlanningParams, SolutionSet> | undefined;
+  private readonly compute: JobHandler<SolveTask, SolutionSet> | undefined;
 
   constructor(options: PlanningJobHandlerOptions) {
     this.planner = options.planner;
@@ -52,36 +58,49 @@ export class PlanningJobHandler implements JobHandler<PlanningParams, PlanningRe
     }
   }
 
-  async execute(job: Job<PlanningParams>, ctx: JobContext): Promise<PlanningResult> {
-    const { request, resolved } = this.prepare(job.params);
+  async execute(job: Job<PlanningJobParams>, ctx: JobContext): Promise<PlanningResult> {
+    const resolved = unrecoverable(() => decodePlanningJobParams(job.params));
+    const { request } = resolved;
     const cached = await this.solutions.get(resolved.key);
     if (cached !== undefined) {
       await ctx.progress(100, 'served from the solution cache');
       return planningResultOf(cached, request, true);
     }
+    const places = await unrecoverableAsync(() => this.planner.gather(resolved));
+    const task: SolveTask = {
+      resolved,
+      places,
+      settings: this.planner.settings,
+      source: this.planner.catalog.source,
+    };
     const set =
       this.compute === undefined
-        ? await this.planner.solve(resolved, {
+        ? await this.planner.solveTask(task, {
             signal: ctx.signal,
             onProgress: (percent, message) => ctx.progress(percent, message),
           })
-        : await this.compute.execute(job, ctx);
+        : await this.compute.execute({ ...job, params: task }, ctx);
     await this.solutions.set(set.key, set, this.ttlMs);
     await ctx.progress(100, `stored ${set.plans.length} plans`);
     return planningResultOf(set, request, false);
   }
+}
 
-  private prepare(params: unknown): {
-    request: ReturnType<typeof parsePlanningRequest>;
-    resolved: ReturnType<Planner['resolve']>;
-  } {
-    try {
-      const request = parsePlanningRequest(params);
-      return { request, resolved: this.planner.resolve(request) };
-    } catch (error) {
-      // Bad params and unknown places fail the same way on every attempt: do not retry.
-      if (isPlannerError(error)) throw new UnrecoverableError(error.message, { cause: error });
-      throw error;
-    }
+/** Planner errors (bad params, a failing provider) fail the same way on a retry: do not retry. */
+function unrecoverable<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (isPlannerError(error)) throw new UnrecoverableError(error.message, { cause: error });
+    throw error;
+  }
+}
+
+async function unrecoverableAsync<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (isPlannerError(error)) throw new UnrecoverableError(error.message, { cause: error });
+    throw error;
   }
 }

@@ -1,37 +1,23 @@
 /**
- * The Planning computation as a worker-thread module: its default export is a `JobHandler` that
- * turns Planning params into a solution set (geocode, gather candidates, solve) and nothing
- * else, so it can run on `threadedHandler`'s pool while `PlanningJobHandler`, on the main thread,
- * keeps the cache check and the store. Each thread builds its planner once, on its first job,
- * from the same `PLACES_FILE` as the main thread (threads inherit the environment), so both
- * compute the same cache keys.
+ * The Planning solve as a worker-thread module: its default export turns a `SolveTask` (the
+ * resolved request, the gathered places, the solver settings and the data source, all given by
+ * `PlanningJobHandler` from its options) into a solution set, and does nothing else. It reads no
+ * environment, geocodes nothing and opens no catalog: the main thread and the thread cannot
+ * disagree on the places or the cache key. (The library's `threadedHandler` gives a pool no data
+ * of its own, so the configuration travels with each task.)
  */
 import type { Job, JobContext, JobHandler } from 'jobdispatch';
-import { Geocoder } from '../places/geocoding.js';
-import { openCatalog, placesFileFromEnv } from '../places/open-catalog.js';
-import { Planner } from '../planning/planner.js';
-import { parsePlanningRequest, type PlanningParams } from '../planning/request.js';
+import { PLANNING_JOB_TYPE } from '../job-types.js';
+import { solvePlaces, type SolveTask } from '../planning/planner.js';
 import type { SolutionSet } from '../planning/solution.js';
-import { PLANNING_JOB_TYPE } from './planning-job-handler.js';
 
-/** This module, for `threadedHandler({ jobType: 'Planning', module: PLANNING_THREAD_MODULE })`. */
+/** This module, for `threadedHandler({ jobType: PLANNING_JOB_TYPE, module: PLANNING_THREAD_MODULE })`. */
 export const PLANNING_THREAD_MODULE = new URL('./planning-thread.js', import.meta.url);
 
-let planner: Promise<Planner> | undefined;
-
-async function createPlanner(): Promise<Planner> {
-  const geocoder = new Geocoder();
-  const { catalog } = await openCatalog({ placesFile: placesFileFromEnv(), cities: geocoder });
-  return new Planner({ geocoder, catalog });
-}
-
-const planningThread: JobHandler<PlanningParams, SolutionSet> = {
+const planningThread: JobHandler<SolveTask, SolutionSet> = {
   jobType: PLANNING_JOB_TYPE,
-  async execute(job: Job<PlanningParams>, ctx: JobContext): Promise<SolutionSet> {
-    planner ??= createPlanner();
-    const ready = await planner;
-    const resolved = ready.resolve(parsePlanningRequest(job.params));
-    return ready.solve(resolved, {
+  execute(job: Job<SolveTask>, ctx: JobContext): Promise<SolutionSet> {
+    return solvePlaces(job.params, {
       signal: ctx.signal,
       onProgress: (percent, message) => ctx.progress(percent, message),
     });

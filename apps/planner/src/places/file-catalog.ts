@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { PlannerError } from '../errors.js';
-import type { CatalogQuery, DataSource, PlaceCatalog } from './catalog.js';
+import type { CatalogQuery, DataSource, PlaceProvider } from './catalog.js';
 import { parseCsv } from './csv.js';
 import { boundingDegrees, distanceMeters } from './geo.js';
 import { arrayElementLines } from './json-rows.js';
@@ -24,7 +24,7 @@ export interface ParsedPlaces {
   readonly issues: readonly RowIssue[];
 }
 
-export class FileCatalog implements PlaceCatalog {
+export class FileCatalog implements PlaceProvider {
   private readonly byCategory = new Map<PlaceCategory, readonly Place[]>();
 
   constructor(

@@ -15,8 +15,34 @@ import { adminCodesFor, hasAdminNames } from './regions.js';
 export const NEARBY_MIN_POPULATION = 15_000;
 export const MAX_SUGGESTIONS = 3;
 
-/** Common English names that the data spells otherwise: query key -> data keys. */
+/**
+ * Common English names that the data spells otherwise: query key -> data keys. The alias is
+ * looked up next to the name itself and the most populous match wins, so "Seville" is Sevilla,
+ * Spain (700,000) rather than Seville, Ohio. Names typed without accents need no alias: names
+ * are compared without diacritics ("Koln", "Sao Paulo").
+ */
 const CITY_ALIASES: Readonly<Record<string, readonly string[]>> = {
+  seville: ['sevilla'],
+  ghent: ['gent'],
+  antwerp: ['antwerpen'],
+  bruges: ['brugge'],
+  louvain: ['leuven'],
+  nuremberg: ['nurnberg'],
+  hanover: ['hannover'],
+  brunswick: ['braunschweig'],
+  geneva: ['geneve'],
+  lucerne: ['luzern'],
+  basle: ['basel'],
+  gothenburg: ['goteborg'],
+  padua: ['padova'],
+  leghorn: ['livorno'],
+  marseilles: ['marseille'],
+  lyons: ['lyon'],
+  cracow: ['krakow'],
+  peking: ['beijing'],
+  calcutta: ['kolkata'],
+  madras: ['chennai'],
+  rangoon: ['yangon'],
   'new york': ['new york city'],
   nyc: ['new york city'],
   kiev: ['kyiv'],

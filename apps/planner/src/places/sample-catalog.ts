@@ -3,7 +3,7 @@
  * nearest to the query point (see sample-places.ts). Generated cities are kept in a small LRU
  * cache; the cache changes speed only, never results, since generation is deterministic.
  */
-import type { CatalogQuery, DataSource, PlaceCatalog } from './catalog.js';
+import type { CatalogQuery, DataSource, PlaceProvider } from './catalog.js';
 import { SAMPLE_DATA_NOTICE } from './catalog.js';
 import { distanceMeters, type LatLon } from './geo.js';
 import type { City } from './gazetteer.js';
@@ -17,7 +17,7 @@ export interface SampleCatalogOptions {
   readonly cacheSize?: number;
 }
 
-export class SampleCatalog implements PlaceCatalog {
+export class SampleCatalog implements PlaceProvider {
   readonly source: DataSource = {
     kind: 'sample',
     id: `sample-${SAMPLE_GENERATION}`,

@@ -1,15 +1,19 @@
 /**
- * The planner: one planning request from place name to stored-ready solution set. It resolves
- * the location (geocoding or reverse geocoding), gathers each slot's candidates from the catalog
- * (around the city, and around nearby cities when asked), runs the solver and labels the result
- * with its data source. It holds no state between requests; caching is the caller's (the job
- * handler stores what `solve` returns under `resolved.key`).
+ * The planner: one planning request from place name to stored-ready solution set, in three steps
+ * that run where they belong. `resolve` geocodes once per HTTP request (the city, or the city
+ * nearest a precise point, and the nearby cities when asked) and derives the cache key;
+ * `atPriceLevel` gives the same resolution at another level without geocoding again. The
+ * resolution is plain JSON: it is the Planning job's params. `gather` asks the place provider
+ * for each category around every centre (on the handler's thread, where the provider's cache and
+ * limiter live), and `solvePlaces` (pure, also run on solver threads) selects candidates, solves
+ * and labels the result with its data source. It holds no state between requests; caching is the
+ * caller's (the job handler stores the set under `resolved.key`).
  */
-import type { PlaceCatalog } from '../places/catalog.js';
+import type { DataSource, PlaceProvider } from '../places/catalog.js';
 import type { LatLon } from '../places/geo.js';
 import type { City } from '../places/gazetteer.js';
 import type { Geocoder } from '../places/geocoding.js';
-import type { Place, PlaceCategory } from '../places/place.js';
+import type { Place, PlaceCategory, PriceLevel } from '../places/place.js';
 import {
   cityLocationKey,
   normalizePoint,
@@ -36,34 +40,47 @@ import {
 
 export const DEFAULT_MAX_NEARBY_CITIES = 10;
 
-export interface PlannerOptions {
+/** What the solve depends on besides the request: part of the cache key, given to solver threads. */
+export interface SolverSettings {
+  readonly template: readonly Slot[];
+  readonly candidatesPerSlot: number;
+  /** Plans kept per solution. */
+  readonly topK: number;
+  readonly maxPlaceRepeats: number;
+  readonly timeLimitMs: number;
+}
+
+export const DEFAULT_SOLVER_SETTINGS: SolverSettings = {
+  template: DAY_TEMPLATE,
+  candidatesPerSlot: DEFAULT_CANDIDATES_PER_SLOT,
+  topK: DEFAULT_TOP_K,
+  maxPlaceRepeats: DEFAULT_MAX_PLACE_REPEATS,
+  timeLimitMs: DEFAULT_SOLVE_TIME_LIMIT_MS,
+};
+
+export interface PlannerOptions extends Partial<SolverSettings> {
   readonly geocoder: Pick<Geocoder, 'geocode' | 'reverse' | 'nearby'>;
-  readonly catalog: PlaceCatalog;
-  /** Default `DAY_TEMPLATE`. */
-  readonly template?: readonly Slot[];
-  /** Default `DEFAULT_CANDIDATES_PER_SLOT` (30). */
-  readonly candidatesPerSlot?: number;
-  /** Plans kept per solution. Default `DEFAULT_TOP_K` (100). */
-  readonly topK?: number;
-  /** Default `DEFAULT_MAX_PLACE_REPEATS`. */
-  readonly maxPlaceRepeats?: number;
-  /** Default `DEFAULT_SOLVE_TIME_LIMIT_MS`. */
-  readonly timeLimitMs?: number;
+  readonly catalog: PlaceProvider;
   /** Nearby cities searched at most, most populous first. Default `DEFAULT_MAX_NEARBY_CITIES`. */
   readonly maxNearbyCities?: number;
   /** Milliseconds since the epoch; also times the solver. Default `Date.now`. */
   readonly now?: () => number;
 }
 
-/** A request with its location resolved and its cache key computed. */
+/** A request with its location resolved and its cache key computed: a Planning job's params. */
 export interface ResolvedPlanning {
   readonly request: PlanningRequest;
   /** The geocoded city, or the city nearest to a precise point. */
   readonly city: City;
   readonly center: LatLon;
   readonly precise: boolean;
+  /** The nearby cities whose places are searched too (empty unless `request.nearby`). */
+  readonly nearbyCities: readonly City[];
   readonly key: string;
 }
+
+/** Each category's places around every centre of a resolved request. */
+export type GatheredPlaces = Readonly<Partial<Record<PlaceCategory, readonly Place[]>>>;
 
 export interface SolveHooks {
   readonly signal?: SolveOptions['signal'];
@@ -72,156 +89,171 @@ export interface SolveHooks {
 }
 
 export class Planner {
-  private readonly o: Required<PlannerOptions>;
+  readonly settings: SolverSettings;
+  private readonly geocoder: PlannerOptions['geocoder'];
+  private readonly provider: PlaceProvider;
+  private readonly maxNearbyCities: number;
+  private readonly now: () => number;
 
   constructor(options: PlannerOptions) {
-    this.o = {
-      template: DAY_TEMPLATE,
-      candidatesPerSlot: DEFAULT_CANDIDATES_PER_SLOT,
-      topK: DEFAULT_TOP_K,
-      maxPlaceRepeats: DEFAULT_MAX_PLACE_REPEATS,
-      timeLimitMs: DEFAULT_SOLVE_TIME_LIMIT_MS,
-      maxNearbyCities: DEFAULT_MAX_NEARBY_CITIES,
-      now: Date.now,
-      ...options,
-    };
+    const { geocoder, catalog, maxNearbyCities, now, ...settings } = options;
+    this.settings = { ...DEFAULT_SOLVER_SETTINGS, ...definedOnly(settings) };
+    this.geocoder = geocoder;
+    this.provider = catalog;
+    this.maxNearbyCities = maxNearbyCities ?? DEFAULT_MAX_NEARBY_CITIES;
+    this.now = now ?? Date.now;
   }
 
-  get catalog(): PlaceCatalog {
-    return this.o.catalog;
+  get catalog(): PlaceProvider {
+    return this.provider;
   }
 
-  /** Geocodes the request's location and derives its cache key. Throws `UNKNOWN_LOCATION`. */
+  /** Geocodes the request's location (once) and derives its cache key. Throws `UNKNOWN_LOCATION`. */
   resolve(request: PlanningRequest): ResolvedPlanning {
     const { location } = request;
     let city: City;
     let center: LatLon;
-    let locationKey: string;
     if (location.kind === 'place') {
-      city = this.o.geocoder.geocode(location.query);
+      city = this.geocoder.geocode(location.query);
       center = { lat: city.lat, lon: city.lon };
-      locationKey = cityLocationKey(city);
     } else {
       center = normalizePoint(location);
-      city = this.o.geocoder.reverse(center);
-      locationKey = pointLocationKey(center);
+      city = this.geocoder.reverse(center);
     }
-    const key = solutionCacheKey({
-      catalogId: this.o.catalog.source.id,
-      location: locationKey,
-      weekday: request.weekday,
-      priceLevel: request.priceLevel,
-      radiusMeters: request.radiusMeters,
-      nearby: request.nearby,
-      template: this.o.template,
-      solver: {
-        topK: this.o.topK,
-        maxPlaceRepeats: this.o.maxPlaceRepeats,
-        candidatesPerSlot: this.o.candidatesPerSlot,
-      },
-    });
-    return { request, city, center, precise: location.kind === 'point', key };
-  }
-
-  /** Computes the solution set of a resolved request. */
-  async solve(resolved: ResolvedPlanning, hooks: SolveHooks = {}): Promise<SolutionSet> {
-    const started = this.o.now();
-    const { request, city, center } = resolved;
     const nearbyCities = request.nearby
-      ? this.o.geocoder
+      ? this.geocoder
           .nearby(center, request.radiusMeters)
           .filter((other) => other.id !== city.id)
-          .slice(0, this.o.maxNearbyCities)
+          .slice(0, this.maxNearbyCities)
       : [];
-    const centers = [center, ...nearbyCities];
-    const places = await this.gather(centers, request.radiusMeters);
-    const candidates = this.o.template.map((slot) =>
-      selectCandidates(
-        places.get(slot.category) ?? [],
-        slot,
-        request.weekday,
-        request.priceLevel,
-        this.o.candidatesPerSlot,
-      ),
-    );
-    await hooks.onProgress?.(5, `${candidates.map((c) => c.length).join(' x ')} candidates`);
-    const result = await solve(candidates, {
-      distanceNormMeters: request.radiusMeters,
-      topK: this.o.topK,
-      maxPlaceRepeats: this.o.maxPlaceRepeats,
-      timeLimitMs: this.o.timeLimitMs,
-      now: this.o.now,
-      ...(hooks.signal === undefined ? {} : { signal: hooks.signal }),
-      onProgress: (percent, message) => hooks.onProgress?.(5 + Math.floor(percent * 0.9), message),
-    });
-    return this.solutionSet(resolved, {
-      nearbyCities,
-      candidates,
-      result,
-      computeMs: Math.max(0, this.o.now() - started),
-      computedAt: started,
-    });
+    const resolved = { request, city, center, precise: location.kind === 'point', nearbyCities };
+    return { ...resolved, key: this.keyOf(resolved) };
   }
 
-  private solutionSet(
-    resolved: ResolvedPlanning,
-    computed: {
-      nearbyCities: readonly City[];
-      candidates: readonly (readonly Place[])[];
-      result: SolveResult;
-      computeMs: number;
-      computedAt: number;
-    },
-  ): SolutionSet {
-    const { request, city, center } = resolved;
-    const { source } = this.o.catalog;
-    return {
-      key: resolved.key,
-      location: {
-        label: city.label,
-        city: city.name,
-        country: city.country,
-        adminCode: city.adminCode,
-        lat: center.lat,
-        lon: center.lon,
-        precise: resolved.precise,
-      },
-      weekday: request.weekday,
-      priceLevel: request.priceLevel,
-      radiusMeters: request.radiusMeters,
-      nearby: request.nearby,
-      nearbyCities: computed.nearbyCities.map((c) => c.label),
-      template: this.o.template.map(slotLabel),
-      dataSource: source,
-      sampleData: source.kind === 'sample',
-      ...(source.kind === 'sample' ? { notice: source.notice } : {}),
-      plans: computed.result.plans.map((plan) =>
-        toPlanView(plan.score, plan.places, this.o.template),
-      ),
-      candidatesPerSlot: computed.candidates.map((c) => c.length),
-      combinations: computed.result.combinations,
-      stoppedEarly: computed.result.stoppedEarly,
-      computeMs: computed.computeMs,
-      computedAt: computed.computedAt,
-    };
+  /** The same resolution at another price level: no geocoding, a new key. */
+  atPriceLevel(resolved: ResolvedPlanning, priceLevel: PriceLevel): ResolvedPlanning {
+    const request = { ...resolved.request, priceLevel };
+    return { ...resolved, request, key: this.keyOf({ ...resolved, request }) };
   }
 
-  /** Places of each category within the radius of any center, each place once. */
-  private async gather(
-    centers: readonly LatLon[],
-    radiusMeters: number,
-  ): Promise<Map<PlaceCategory, Place[]>> {
-    const byCategory = new Map<PlaceCategory, Place[]>();
-    const categories = [...new Set(this.o.template.map((slot) => slot.category))];
-    for (const category of categories) {
+  /** Places of each category within the radius of any centre, each place once. */
+  async gather(resolved: ResolvedPlanning): Promise<GatheredPlaces> {
+    const centers: LatLon[] = [resolved.center, ...resolved.nearbyCities];
+    const radiusMeters = resolved.request.radiusMeters;
+    const gathered: Partial<Record<PlaceCategory, Place[]>> = {};
+    for (const category of [...new Set(this.settings.template.map((slot) => slot.category))]) {
       const seen = new Map<string, Place>();
       for (const center of centers) {
-        for (const place of await this.o.catalog.placesNear({ category, center, radiusMeters })) {
+        for (const place of await this.provider.placesNear({ category, center, radiusMeters })) {
           if (!seen.has(place.id)) seen.set(place.id, place);
         }
       }
-      byCategory.set(category, [...seen.values()]);
+      gathered[category] = [...seen.values()];
     }
-    return byCategory;
+    return gathered;
   }
+
+  /** Computes the solution set of a resolved request: gather, then solve in process. */
+  async solve(resolved: ResolvedPlanning, hooks: SolveHooks = {}): Promise<SolutionSet> {
+    const places = await this.gather(resolved);
+    return solvePlaces(
+      { resolved, places, settings: this.settings, source: this.provider.source },
+      hooks,
+      this.now,
+    );
+  }
+
+  /** Solves a gathered task in process, on this planner's clock. */
+  solveTask(task: SolveTask, hooks: SolveHooks = {}): Promise<SolutionSet> {
+    return solvePlaces(task, hooks, this.now);
+  }
+
+  private keyOf(resolved: Omit<ResolvedPlanning, 'key'>): string {
+    const { request } = resolved;
+    return solutionCacheKey({
+      catalogId: this.provider.source.id,
+      location: resolved.precise
+        ? pointLocationKey(resolved.center)
+        : cityLocationKey(resolved.city),
+      weekday: request.weekday,
+      priceLevel: request.priceLevel,
+      radiusMeters: request.radiusMeters,
+      nearby: request.nearby,
+      template: this.settings.template,
+      solver: {
+        topK: this.settings.topK,
+        maxPlaceRepeats: this.settings.maxPlaceRepeats,
+        candidatesPerSlot: this.settings.candidatesPerSlot,
+      },
+    });
+  }
+}
+
+/** Everything a solve needs, as plain data (what a solver thread is given). */
+export interface SolveTask {
+  readonly resolved: ResolvedPlanning;
+  readonly places: GatheredPlaces;
+  readonly settings: SolverSettings;
+  readonly source: DataSource;
+}
+
+/** Selects each slot's candidates, solves, and labels the set. Pure but for the clock. */
+export async function solvePlaces(
+  task: SolveTask,
+  hooks: SolveHooks = {},
+  now: () => number = Date.now,
+): Promise<SolutionSet> {
+  const started = now();
+  const { resolved, places, settings, source } = task;
+  const { request, city, center } = resolved;
+  const candidates = settings.template.map((slot) =>
+    selectCandidates(
+      places[slot.category] ?? [],
+      slot,
+      request.weekday,
+      request.priceLevel,
+      settings.candidatesPerSlot,
+    ),
+  );
+  await hooks.onProgress?.(5, `${candidates.map((c) => c.length).join(' x ')} candidates`);
+  const result: SolveResult = await solve(candidates, {
+    distanceNormMeters: request.radiusMeters,
+    topK: settings.topK,
+    maxPlaceRepeats: settings.maxPlaceRepeats,
+    timeLimitMs: settings.timeLimitMs,
+    now,
+    ...(hooks.signal === undefined ? {} : { signal: hooks.signal }),
+    onProgress: (percent, message) => hooks.onProgress?.(5 + Math.floor(percent * 0.9), message),
+  });
+  return {
+    key: resolved.key,
+    location: {
+      label: city.label,
+      city: city.name,
+      country: city.country,
+      adminCode: city.adminCode,
+      lat: center.lat,
+      lon: center.lon,
+      precise: resolved.precise,
+    },
+    weekday: request.weekday,
+    priceLevel: request.priceLevel,
+    radiusMeters: request.radiusMeters,
+    nearby: request.nearby,
+    nearbyCities: resolved.nearbyCities.map((c) => c.label),
+    template: settings.template.map(slotLabel),
+    dataSource: source,
+    sampleData: source.kind === 'sample',
+    ...(source.kind === 'sample' ? { notice: source.notice } : {}),
+    plans: result.plans.map((plan) => toPlanView(plan.score, plan.places, settings.template)),
+    candidatesPerSlot: candidates.map((c) => c.length),
+    combinations: result.combinations,
+    stoppedEarly: result.stoppedEarly,
+    computeMs: Math.max(0, now() - started),
+    computedAt: started,
+  };
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -6,6 +6,7 @@ import { type Dispatcher, JobPriority } from 'jobdispatch';
 import type { AnalyticsReportStore } from '../analytics/report-store.js';
 import type { RouteHelpers } from '../app.js';
 import { HttpError } from '../http-errors.js';
+import { ANALYTICS_JOB_TYPE } from '../job-types.js';
 import type { PlanningQuery, PlanningService } from '../planning-service.js';
 
 export const MAX_NUMBER_RESULTS = 20;
@@ -150,7 +151,7 @@ export function planningRoutes(
     async (request, reply) => {
       helpers.requireAdmin(request.headers.authorization);
       const job = await deps.dispatcher.submit({
-        name: 'Analytics',
+        name: ANALYTICS_JOB_TYPE,
         params: request.body ?? {},
         priority: JobPriority.Normal,
       });

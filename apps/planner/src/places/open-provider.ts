@@ -1,0 +1,119 @@
+/**
+ * Chooses the place provider from the configuration (`PLACES_PROVIDER`): the sample catalog
+ * (default), the file catalog (`PLACES_FILE`), or a live provider (Overpass, Google Places)
+ * behind its call limiter and the place cache. Bad rows of a places file are returned, not
+ * thrown, so the service can log them and start. Nothing here reads the environment.
+ */
+import { PlannerError } from '../errors.js';
+import type { PlaceProvider, ProviderName } from './catalog.js';
+import { loadPlacesFile } from './file-catalog.js';
+import type { LatLon } from './geo.js';
+import type { City } from './gazetteer.js';
+import { GooglePlacesProvider } from './live/google.js';
+import { Limiter } from './live/limiter.js';
+import { OverpassProvider } from './live/overpass.js';
+import {
+  CachedPlaceProvider,
+  DEFAULT_PLACES_TTL_MS,
+  memoryPlaceCache,
+  type PlaceCache,
+} from './place-cache.js';
+import type { RowIssue } from './place-rows.js';
+import { SampleCatalog } from './sample-catalog.js';
+
+export interface PlacesConfig {
+  readonly provider: ProviderName;
+  /** For `file`. */
+  readonly placesFile?: string | undefined;
+  /** For `overpass`; default the public interpreter. */
+  readonly overpassUrl?: string | undefined;
+  /** For `google`; default Google's endpoint. */
+  readonly googlePlacesUrl?: string | undefined;
+  /** For `google`: required. */
+  readonly googleApiKey?: string | undefined;
+  /** One live call's deadline. */
+  readonly timeoutMs: number;
+  /** Live calls at once. */
+  readonly maxConcurrent: number;
+  /** Live calls started per second. */
+  readonly perSecond: number;
+  /** How long fetched places are kept. Default 24 h. */
+  readonly cacheTtlMs?: number;
+}
+
+export const DEFAULT_PLACES_CONFIG: PlacesConfig = {
+  provider: 'sample',
+  timeoutMs: 8_000,
+  maxConcurrent: 2,
+  perSecond: 1,
+};
+
+export interface OpenedProvider {
+  readonly provider: PlaceProvider;
+  readonly issues: readonly RowIssue[];
+  /** The live provider's limiter (for stats and tests), when there is one. */
+  readonly limiter?: Limiter;
+}
+
+export async function openProvider(
+  config: PlacesConfig,
+  deps: {
+    /** Used by the sample catalog to find the city of a query point. */
+    readonly cities: { reverse(point: LatLon): City };
+    /** Where fetched places are cached. Default: in memory. */
+    readonly cache?: PlaceCache;
+  },
+): Promise<OpenedProvider> {
+  switch (config.provider) {
+    case 'sample':
+      return { provider: new SampleCatalog(deps.cities), issues: [] };
+    case 'file': {
+      if (config.placesFile === undefined) {
+        throw new PlannerError(
+          'CATALOG_FILE',
+          'PLACES_PROVIDER=file needs PLACES_FILE, got nothing',
+        );
+      }
+      const { catalog, issues } = await loadPlacesFile(config.placesFile);
+      return { provider: catalog, issues };
+    }
+    case 'overpass':
+    case 'google': {
+      const limiter = new Limiter({
+        provider: config.provider,
+        maxConcurrent: config.maxConcurrent,
+        perSecond: config.perSecond,
+        maxWaitMs: config.timeoutMs,
+      });
+      const live =
+        config.provider === 'overpass'
+          ? new OverpassProvider({
+              timeoutMs: config.timeoutMs,
+              limiter,
+              ...(config.overpassUrl === undefined ? {} : { url: config.overpassUrl }),
+            })
+          : new GooglePlacesProvider({
+              apiKey: requireKey(config.googleApiKey),
+              timeoutMs: config.timeoutMs,
+              limiter,
+              ...(config.googlePlacesUrl === undefined ? {} : { url: config.googlePlacesUrl }),
+            });
+      const cache = deps.cache ?? memoryPlaceCache();
+      return {
+        provider: new CachedPlaceProvider(live, cache, config.cacheTtlMs ?? DEFAULT_PLACES_TTL_MS),
+        issues: [],
+        limiter,
+      };
+    }
+  }
+}
+
+function requireKey(key: string | undefined): string {
+  if (key === undefined || key === '') {
+    throw new PlannerError(
+      'CATALOG_FILE',
+      'PLACES_PROVIDER=google needs GOOGLE_PLACES_API_KEY, got nothing',
+    );
+  }
+  return key;
+}

@@ -1,0 +1,65 @@
+/**
+ * Fetched places, cached per point and category: a live provider wrapped so that the same
+ * question ("the eateries within 20 km of this city centre") is asked of the network once per
+ * TTL, whatever the number of requests, price levels or processes (the cache is shared through
+ * Redis when `REDIS_URL` is set). Concurrent misses for one key share one fetch. A failed fetch
+ * is not cached: the next request asks again.
+ */
+import { decodePlaces } from '../stores/decode.js';
+import { type ExpiringStore, MemoryJsonStore } from '../stores/json-store.js';
+import type { CatalogQuery, DataSource, PlaceProvider } from './catalog.js';
+import type { Place } from './place.js';
+
+export type PlaceCache = ExpiringStore<readonly Place[]>;
+
+/** Fetched places live this long (opening hours and openings change, slowly). */
+export const DEFAULT_PLACES_TTL_MS = 24 * 60 * 60 * 1000;
+/** A city's places of one category are 20-100 KB of JSON; 32 MiB keeps several hundred. */
+export const DEFAULT_PLACE_CACHE_BYTES = 32 * 1024 * 1024;
+
+export function memoryPlaceCache(
+  options: { maxBytes?: number; now?: () => number } = {},
+): PlaceCache {
+  return new MemoryJsonStore<readonly Place[]>({
+    maxBytes: options.maxBytes ?? DEFAULT_PLACE_CACHE_BYTES,
+    decode: decodePlaces,
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
+}
+
+/** The cache key of one fetch: provider data version, point (0.001 degree), category, radius. */
+export function placesCacheKey(source: DataSource, query: CatalogQuery): string {
+  const { lat, lon } = query.center;
+  return `places:${source.id}:${lat.toFixed(3)},${lon.toFixed(3)}:${query.category}:r${Math.round(query.radiusMeters)}`;
+}
+
+export class CachedPlaceProvider implements PlaceProvider {
+  readonly source: DataSource;
+  private readonly inFlight = new Map<string, Promise<readonly Place[]>>();
+
+  constructor(
+    private readonly provider: PlaceProvider,
+    private readonly cache: PlaceCache,
+    private readonly ttlMs: number = DEFAULT_PLACES_TTL_MS,
+  ) {
+    this.source = provider.source;
+  }
+
+  async placesNear(query: CatalogQuery): Promise<readonly Place[]> {
+    const key = placesCacheKey(this.source, query);
+    const cached = await this.cache.get(key);
+    if (cached !== undefined) return cached;
+    let pending = this.inFlight.get(key);
+    if (pending === undefined) {
+      pending = this.fetch(key, query).finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async fetch(key: string, query: CatalogQuery): Promise<readonly Place[]> {
+    const places = await this.provider.placesNear(query);
+    await this.cache.set(key, places, this.ttlMs);
+    return places;
+  }
+}
