@@ -15,6 +15,28 @@ describe('configuration from the environment', () => {
     assert.equal(config.placesFile, undefined);
     assert.equal(config.adminTokenGenerated, true);
     assert.ok(config.adminToken.length >= 16);
+    assert.equal(config.places.provider, 'sample');
+  });
+
+  it('chooses the place provider and its endpoint, key and limits', () => {
+    const config = loadConfig({
+      PLACES_PROVIDER: 'overpass',
+      OVERPASS_URL: 'http://127.0.0.1:9/api/interpreter',
+      PLACES_TIMEOUT_MS: '2500',
+      PLACES_MAX_CONCURRENT: '3',
+      PLACES_PER_SECOND: '4',
+      SOLUTION_CACHE_MB: '8',
+    });
+    assert.equal(config.places.provider, 'overpass');
+    assert.equal(config.places.overpassUrl, 'http://127.0.0.1:9/api/interpreter');
+    assert.deepEqual(
+      [config.places.timeoutMs, config.places.maxConcurrent, config.places.perSecond],
+      [2500, 3, 4],
+    );
+    assert.equal(config.solutionCacheBytes, 8 * 1024 * 1024);
+    assert.equal(loadConfig({ PLACES_FILE: 'places.csv' }).places.provider, 'file');
+    const google = loadConfig({ PLACES_PROVIDER: 'google', GOOGLE_PLACES_API_KEY: 'k' });
+    assert.equal(google.places.googleApiKey, 'k');
   });
 
   it('rejects a bad value naming the variable, the rule and the value', () => {
@@ -28,6 +50,21 @@ describe('configuration from the environment', () => {
       [{ ADMIN_TOKEN: 'short' }, /ADMIN_TOKEN must be at least 16 characters, got 5/],
       [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of .*got "loud"/],
       [{ QUEUE: 'a{b}' }, /QUEUE must be 1-64 letters.*got "a\{b\}"/],
+      [{ PORT: '0x10' }, /PORT must be an integer 0-65535, got "0x10"/],
+      [
+        { PLACES_PROVIDER: 'bing' },
+        /PLACES_PROVIDER must be one of sample, file, overpass, google, got "bing"/,
+      ],
+      [
+        { OVERPASS_URL: 'ftp://x' },
+        /OVERPASS_URL must be an http:\/\/ or https:\/\/ URL, got "ftp:\/\/x"/,
+      ],
+      [
+        { PLACES_PROVIDER: 'google' },
+        /GOOGLE_PLACES_API_KEY must be set when PLACES_PROVIDER=google/,
+      ],
+      [{ PLACES_PROVIDER: 'file' }, /PLACES_FILE must be set when PLACES_PROVIDER=file/],
+      [{ PLACES_PER_SECOND: '0' }, /PLACES_PER_SECOND must be an integer 1-1000, got "0"/],
     ];
     for (const [env, message] of cases) assert.throws(() => loadConfig(env), message);
   });

@@ -80,6 +80,22 @@ describe('geocoding', () => {
     assert.equal(geocoder.geocode('Paris, 11, FR').id, geocoder.geocode('Paris, France').id);
   });
 
+  it('finds cities by their common English names and by names typed without accents', () => {
+    const cases: [string, string][] = [
+      ['Seville', 'Sevilla, Spain'],
+      ['Ghent', 'Gent, Belgium'],
+      ['Cologne', 'Köln, Germany'],
+      ['Koln', 'Köln, Germany'],
+      ['Sao Paulo', 'São Paulo, Brazil'],
+      ['Antwerp', 'Antwerpen, Belgium'],
+      ['Nuremberg', 'Nürnberg, Germany'],
+      ['Geneva', 'Genève, Switzerland'],
+      ['Gothenburg, Sweden', 'Göteborg, Sweden'],
+      ['Zurich', 'Zürich, Switzerland'],
+    ];
+    for (const [query, label] of cases) assert.equal(geocoder.geocode(query).label, label, query);
+  });
+
   it('takes the most populous city when several match', () => {
     assert.equal(geocoder.geocode('Paris').country, 'FR');
     assert.equal(geocoder.geocode('San Jose').country, 'US'); // over San José, Costa Rica
