@@ -108,8 +108,8 @@ describe('planning with OpenStreetMap through Overpass', () => {
     assert.equal(first?.method, 'POST');
     assert.match(String(first?.headers['content-type']), /application\/x-www-form-urlencoded/);
     const paris = geocoder.geocode('Paris, France');
-    assert.match(overpassQueryOf(first!), /^\[out:json\]\[timeout:\d+\];/);
-    assert.ok(overpassQueryOf(first!).includes(`around:20000,${paris.lat},${paris.lon}`));
+    assert.match(overpassQueryOf(first), /^\[out:json\]\[timeout:\d+\];/);
+    assert.ok(overpassQueryOf(first).includes(`around:20000,${paris.lat},${paris.lon}`));
     await settle(service, body);
     assert.equal(stub.requests.length, 2, 'one fetch per category for all five price levels');
   });
@@ -197,7 +197,7 @@ describe('planning with Google Places (New)', () => {
     assert.equal(nearby?.headers['x-goog-api-key'], 'test-key');
     assert.match(String(nearby?.headers['x-goog-fieldmask']), /places\.displayName/);
     assert.match(String(nearby?.headers['x-goog-fieldmask']), /places\.regularOpeningHours/);
-    const request = JSON.parse(nearby!.body) as { includedTypes: string[]; maxResultCount: number };
+    const request = JSON.parse(nearby.body) as { includedTypes: string[]; maxResultCount: number };
     assert.ok(request.includedTypes.includes('museum'));
     assert.equal(request.maxResultCount, 20);
     await settle(service, body);
