@@ -145,6 +145,33 @@ describe('GET /v1/planning', () => {
     assert.ok(unknown.json<{ error: { suggestions: string[] } }>().error.suggestions.length > 0);
   });
 
+  it('geocodes once per request: the other levels, the handler and the solver reuse the resolution', async () => {
+    const { geocoder } = service.domain;
+    const calls: string[] = [];
+    const original = geocoder.geocode.bind(geocoder);
+    geocoder.geocode = (query: string) => {
+      calls.push(query);
+      return original(query);
+    };
+    try {
+      const response = await service.app.inject(
+        planningUrl({ location: 'Seville', price: 1, numberResults: 1 }),
+      );
+      assert.equal(response.statusCode, 200, response.body);
+      const body = response.json<{
+        travelDestination: string;
+        backgroundJobs: { jobId: string | null }[];
+      }>();
+      assert.equal(body.travelDestination, 'Sevilla, Spain');
+      for (const { jobId } of body.backgroundJobs) {
+        if (jobId !== null) await service.dispatcher.wait(jobId);
+      }
+      assert.deepEqual(calls, ['Seville'], 'one geocode for the request and its five jobs');
+    } finally {
+      geocoder.geocode = original;
+    }
+  });
+
   it('plans around a precise point given as longitude,latitude', async () => {
     const response = await service.app.inject(
       planningUrl({ location: '2.3522,48.8566', precise: true, price: 2, numberResults: 1 }),

@@ -21,7 +21,14 @@ describe('Planning on worker threads', () => {
     await pool?.close();
   });
 
-  it('solves in a thread, stores on the main thread, and gives the in-process plans', async () => {
+  it('solves in a thread, stores on the main thread, and gives the in-process plans', async (t) => {
+    // The thread is given everything with its task: an environment it could misread changes nothing.
+    const saved = process.env['PLACES_FILE'];
+    process.env['PLACES_FILE'] = '/nonexistent/places.json';
+    t.after(() => {
+      if (saved === undefined) delete process.env['PLACES_FILE'];
+      else process.env['PLACES_FILE'] = saved;
+    });
     pool = threadedHandler<SolveTask, SolutionSet>({
       jobType: 'Planning',
       module: PLANNING_THREAD_MODULE,
