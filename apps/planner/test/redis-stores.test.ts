@@ -8,6 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { isPlannerError } from '../src/errors.js';
+import type { PlaceProvider } from '../src/places/catalog.js';
+import { CachedPlaceProvider } from '../src/places/place-cache.js';
 import { redisStores, type StoreLog } from '../src/stores/redis-stores.js';
 import { makePlace } from './helpers.js';
 
@@ -75,6 +77,31 @@ describe('planner stores on Redis', { skip }, () => {
     );
     assert.ok(messages.some((m) => /solution cache: corrupt entry/.test(m)));
     assert.ok(messages.some((m) => /report store: corrupt entry/.test(m)));
+  });
+
+  it('shares fetched places between providers on the same Redis: one fetch for both', async () => {
+    let fetches = 0;
+    const live: PlaceProvider = {
+      source: { kind: 'live', id: 'osm-test', name: 'overpass' },
+      placesNear: () => {
+        fetches++;
+        return Promise.resolve([makePlace({ id: `fetched-${fetches}` })]);
+      },
+    };
+    const other = redisStores({ url: REDIS_URL, connectTimeoutMs: 2000 }, { queue, log });
+    try {
+      const query = {
+        category: 'Eatery',
+        center: { lat: 51.05, lon: 3.72 },
+        radiusMeters: 20_000,
+      } as const;
+      const first = await new CachedPlaceProvider(live, stores.places).placesNear(query);
+      const second = await new CachedPlaceProvider(live, other.places).placesNear(query);
+      assert.equal(fetches, 1);
+      assert.deepEqual(second, first);
+    } finally {
+      await other.close();
+    }
   });
 
   it('skips a corrupt planning event and lists the good ones', async () => {
