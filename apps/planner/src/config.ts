@@ -112,9 +112,14 @@ export function loadConfig(env: Env = process.env, defaults: Partial<Config> = {
     return typeof value === 'number' ? value : fallback;
   };
   const placesFile = str('PLACES_FILE')?.trim() || undefined;
-  const provider = (str('PLACES_PROVIDER') ??
-    (placesFile === undefined ? 'sample' : 'file')) as ProviderName;
   const apiKey = str('GOOGLE_PLACES_API_KEY');
+  // Unset: the file when one is named, else Google when a key is given, else the sample.
+  const provider = (str('PLACES_PROVIDER') ??
+    (placesFile !== undefined
+      ? 'file'
+      : apiKey !== undefined
+        ? 'google'
+        : 'sample')) as ProviderName;
   if (provider === 'file' && placesFile === undefined) {
     throw new ConfigError('PLACES_FILE must be set when PLACES_PROVIDER=file, got nothing');
   }

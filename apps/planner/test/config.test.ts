@@ -35,6 +35,11 @@ describe('configuration from the environment', () => {
     );
     assert.equal(config.solutionCacheBytes, 8 * 1024 * 1024);
     assert.equal(loadConfig({ PLACES_FILE: 'places.csv' }).places.provider, 'file');
+    assert.equal(loadConfig({ GOOGLE_PLACES_API_KEY: 'k' }).places.provider, 'google');
+    assert.equal(
+      loadConfig({ PLACES_PROVIDER: 'overpass', GOOGLE_PLACES_API_KEY: 'k' }).places.provider,
+      'overpass',
+    );
     const google = loadConfig({ PLACES_PROVIDER: 'google', GOOGLE_PLACES_API_KEY: 'k' });
     assert.equal(google.places.googleApiKey, 'k');
   });
