@@ -151,6 +151,28 @@ describe('the place cache', () => {
     assert.equal((await cached.placesNear(query))[0]?.id, 'p3');
   });
 
+  it('stops one waiter on its abort while the shared fetch goes on for the others', async () => {
+    const gate = deferred();
+    let calls = 0;
+    const slow: PlaceProvider = {
+      source: { kind: 'live', id: 'osm-test', name: 'overpass' },
+      placesNear: async () => {
+        calls++;
+        await gate.promise;
+        return [makePlace({ id: 'slow' })];
+      },
+    };
+    const cached = new CachedPlaceProvider(slow, memoryPlaceCache());
+    const controller = new AbortController();
+    const cancelled = cached.placesNear({ ...query, signal: controller.signal });
+    const other = cached.placesNear(query);
+    controller.abort(new Error('job cancelled'));
+    await assert.rejects(cancelled, /job cancelled/);
+    gate.resolve();
+    assert.equal((await other)[0]?.id, 'slow');
+    assert.equal(calls, 1);
+  });
+
   it('does not cache a failure', async () => {
     let fail = true;
     const provider: PlaceProvider = {

@@ -66,7 +66,7 @@ export class PlanningJobHandler implements JobHandler<PlanningJobParams, Plannin
       await ctx.progress(100, 'served from the solution cache');
       return planningResultOf(cached, request, true);
     }
-    const places = await unrecoverableAsync(() => this.planner.gather(resolved));
+    const places = await unrecoverableAsync(() => this.planner.gather(resolved, ctx.signal));
     const task: SolveTask = {
       resolved,
       places,

@@ -12,6 +12,8 @@ export interface CatalogQuery {
   readonly category: PlaceCategory;
   readonly center: LatLon;
   readonly radiusMeters: number;
+  /** The job's signal: a live provider stops its call (or its wait for a shared one) on abort. */
+  readonly signal?: AbortSignal;
 }
 
 /** What a catalog's places are; `id` changes whenever the data does (it is part of cache keys). */

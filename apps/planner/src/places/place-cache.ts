@@ -49,15 +49,17 @@ export class CachedPlaceProvider implements PlaceProvider {
   }
 
   async placesNear(query: CatalogQuery): Promise<readonly Place[]> {
-    const key = placesCacheKey(this.source, query);
+    const { signal, ...shared } = query;
+    const key = placesCacheKey(this.source, shared);
     const cached = await this.cache.get(key);
     if (cached !== undefined) return cached;
     let pending = this.inFlight.get(key);
     if (pending === undefined) {
-      pending = this.fetch(key, query).finally(() => this.inFlight.delete(key));
+      // The fetch is shared by every waiter: one waiter's abort must not end it for the others.
+      pending = this.fetch(key, shared).finally(() => this.inFlight.delete(key));
       this.inFlight.set(key, pending);
     }
-    return pending;
+    return signal === undefined ? pending : untilAborted(pending, signal);
   }
 
   private async fetch(key: string, query: CatalogQuery): Promise<readonly Place[]> {
@@ -65,4 +67,17 @@ export class CachedPlaceProvider implements PlaceProvider {
     await this.cache.set(key, places, this.ttlMs);
     return places;
   }
+}
+
+/** `promise`, or the signal's reason as soon as it aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise
+      .then(resolve, reject)
+      .finally(() => signal.removeEventListener('abort', onAbort))
+      .catch(() => undefined);
+  });
 }

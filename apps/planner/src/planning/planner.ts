@@ -34,7 +34,6 @@ import {
   DEFAULT_SOLVE_TIME_LIMIT_MS,
   DEFAULT_TOP_K,
   solve,
-  type SolveOptions,
   type SolveResult,
 } from './solver.js';
 
@@ -83,7 +82,7 @@ export interface ResolvedPlanning {
 export type GatheredPlaces = Readonly<Partial<Record<PlaceCategory, readonly Place[]>>>;
 
 export interface SolveHooks {
-  readonly signal?: SolveOptions['signal'];
+  readonly signal?: AbortSignal;
   /** Percent 0-95 while solving; awaited. */
   readonly onProgress?: (percent: number, message: string) => void | Promise<void>;
 }
@@ -137,14 +136,20 @@ export class Planner {
   }
 
   /** Places of each category within the radius of any centre, each place once. */
-  async gather(resolved: ResolvedPlanning): Promise<GatheredPlaces> {
+  async gather(resolved: ResolvedPlanning, signal?: AbortSignal): Promise<GatheredPlaces> {
     const centers: LatLon[] = [resolved.center, ...resolved.nearbyCities];
     const radiusMeters = resolved.request.radiusMeters;
     const gathered: Partial<Record<PlaceCategory, Place[]>> = {};
     for (const category of [...new Set(this.settings.template.map((slot) => slot.category))]) {
       const seen = new Map<string, Place>();
       for (const center of centers) {
-        for (const place of await this.provider.placesNear({ category, center, radiusMeters })) {
+        const query = {
+          category,
+          center,
+          radiusMeters,
+          ...(signal === undefined ? {} : { signal }),
+        };
+        for (const place of await this.provider.placesNear(query)) {
           if (!seen.has(place.id)) seen.set(place.id, place);
         }
       }
@@ -155,7 +160,7 @@ export class Planner {
 
   /** Computes the solution set of a resolved request: gather, then solve in process. */
   async solve(resolved: ResolvedPlanning, hooks: SolveHooks = {}): Promise<SolutionSet> {
-    const places = await this.gather(resolved);
+    const places = await this.gather(resolved, hooks.signal);
     return solvePlaces(
       { resolved, places, settings: this.settings, source: this.provider.source },
       hooks,

@@ -99,7 +99,7 @@ export class GooglePlacesProvider implements PlaceProvider {
     };
     const found: GooglePlace[] = [];
     if (query.category === 'Visit') {
-      const body = await this.call('searchNearby', {
+      const body = await this.call(query.signal, 'searchNearby', {
         includedTypes: VISIT_TYPES,
         maxResultCount: 20,
         rankPreference: 'POPULARITY',
@@ -109,7 +109,7 @@ export class GooglePlacesProvider implements PlaceProvider {
     } else {
       let pageToken: string | undefined;
       for (let page = 0; page < GOOGLE_MAX_PAGES; page++) {
-        const body = await this.call('searchText', {
+        const body = await this.call(query.signal, 'searchText', {
           textQuery: 'restaurants and cafes',
           pageSize: 20,
           locationBias: { circle },
@@ -133,7 +133,11 @@ export class GooglePlacesProvider implements PlaceProvider {
     return places;
   }
 
-  private call(method: 'searchNearby' | 'searchText', request: object): Promise<unknown> {
+  private call(
+    signal: AbortSignal | undefined,
+    method: 'searchNearby' | 'searchText',
+    request: object,
+  ): Promise<unknown> {
     const mask = method === 'searchText' ? [...FIELDS, 'nextPageToken'] : FIELDS;
     return this.options.limiter.run(() =>
       fetchJson({
@@ -147,6 +151,7 @@ export class GooglePlacesProvider implements PlaceProvider {
         },
         body: JSON.stringify(request),
         timeoutMs: this.options.timeoutMs,
+        ...(signal === undefined ? {} : { signal }),
       }),
     );
   }

@@ -76,6 +76,7 @@ export class OverpassProvider implements PlaceProvider {
         },
         body: `data=${encodeURIComponent(overpassQuery(query, this.options.timeoutMs))}`,
         timeoutMs: this.options.timeoutMs,
+        ...(query.signal === undefined ? {} : { signal: query.signal }),
       }),
     );
     const elements = elementsOf(body);
