@@ -13,6 +13,7 @@ import { PLANNING_THREAD_MODULE } from './handlers/planning-thread.js';
 import { PLANNING_JOB_TYPE } from './job-types.js';
 import type { PlaceProvider } from './places/catalog.js';
 import { Geocoder } from './places/geocoding.js';
+import type { ProviderLog } from './places/live/left-out.js';
 import type { Limiter } from './places/live/limiter.js';
 import { DEFAULT_PLACES_CONFIG, openProvider, type PlacesConfig } from './places/open-provider.js';
 import type { PlaceCache } from './places/place-cache.js';
@@ -30,6 +31,8 @@ export interface PlanningDomainOptions {
   readonly reports?: AnalyticsReportStore;
   /** Where a live provider's places are cached. Default: in memory. */
   readonly placeCache?: PlaceCache;
+  /** Where a live provider counts the places it left out. Default: nowhere. */
+  readonly log?: ProviderLog;
   /** Solver settings passed to the planner (and, through each task, to its threads). */
   readonly planner?: Omit<PlannerOptions, 'geocoder' | 'catalog'>;
   /** Worker threads that solve Planning jobs; 0 solves on the main thread. Default 0. */
@@ -60,6 +63,7 @@ export async function createPlanningDomain(
   const opened = await openProvider(options.places ?? DEFAULT_PLACES_CONFIG, {
     cities: geocoder,
     ...(options.placeCache === undefined ? {} : { cache: options.placeCache }),
+    ...(options.log === undefined ? {} : { log: options.log }),
   });
   const catalog = opened.provider;
   const planner = new Planner({ ...options.planner, geocoder, catalog });

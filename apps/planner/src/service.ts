@@ -68,6 +68,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
             placeCache: stores.places,
           }),
       planningThreads: config.workers > 0 ? config.planningThreads : 0,
+      log,
     });
     undo.push(() => domain.close());
     for (const issue of domain.catalogIssues) log.warn(issue, 'places file: row skipped');

@@ -94,6 +94,32 @@ describe('the call limiter', () => {
     await first;
   });
 
+  it('counts the places an answer held that cannot be planned, by reason', async () => {
+    const stub = await startProviderStub(() => ({
+      json: overpassAnswer({ lat: 1, lon: 1 }, 'Visit'),
+    }));
+    const lines: string[] = [];
+    try {
+      const provider = new OverpassProvider({
+        url: stub.url,
+        timeoutMs: 5000,
+        limiter: new Limiter({ provider: 'overpass', maxConcurrent: 1, perSecond: 1000 }),
+        log: { info: (_fields, message) => lines.push(message) },
+      });
+      const places = await provider.placesNear({
+        category: 'Visit',
+        center: { lat: 1, lon: 1 },
+        radiusMeters: 20_000,
+      });
+      assert.equal(places.length, 24);
+      assert.deepEqual(lines, [
+        'overpass: 1 of 25 places left out (opening_hours the parser rejects: 1)',
+      ]);
+    } finally {
+      await stub.close();
+    }
+  });
+
   it('keeps the live calls to one at a time against a real stub', async () => {
     const stub = await startProviderStub((request) => ({
       delayMs: 50,

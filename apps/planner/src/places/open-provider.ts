@@ -10,6 +10,7 @@ import { loadPlacesFile } from './file-catalog.js';
 import type { LatLon } from './geo.js';
 import type { City } from './gazetteer.js';
 import { GooglePlacesProvider } from './live/google.js';
+import type { ProviderLog } from './live/left-out.js';
 import { Limiter } from './live/limiter.js';
 import { OverpassProvider } from './live/overpass.js';
 import {
@@ -62,6 +63,8 @@ export async function openProvider(
     readonly cities: { reverse(point: LatLon): City };
     /** Where fetched places are cached. Default: in memory. */
     readonly cache?: PlaceCache;
+    /** Where a live provider counts the places it left out of an answer. */
+    readonly log?: ProviderLog;
   },
 ): Promise<OpenedProvider> {
   switch (config.provider) {
@@ -90,12 +93,14 @@ export async function openProvider(
           ? new OverpassProvider({
               timeoutMs: config.timeoutMs,
               limiter,
+              ...(deps.log === undefined ? {} : { log: deps.log }),
               ...(config.overpassUrl === undefined ? {} : { url: config.overpassUrl }),
             })
           : new GooglePlacesProvider({
               apiKey: requireKey(config.googleApiKey),
               timeoutMs: config.timeoutMs,
               limiter,
+              ...(deps.log === undefined ? {} : { log: deps.log }),
               ...(config.googlePlacesUrl === undefined ? {} : { url: config.googlePlacesUrl }),
             });
       const cache = deps.cache ?? memoryPlaceCache();

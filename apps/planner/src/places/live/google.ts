@@ -19,6 +19,7 @@ import { distanceMeters } from '../geo.js';
 import type { OpeningRange, Place, PlaceCategory, PriceLevel, WeeklyHours } from '../place.js';
 import { fetchJson } from './http.js';
 import type { Limiter } from './limiter.js';
+import { LeftOut, type ProviderLog } from './left-out.js';
 import { ALWAYS_OPEN } from './opening-hours.js';
 
 export const DEFAULT_GOOGLE_PLACES_URL = 'https://places.googleapis.com';
@@ -57,6 +58,8 @@ export interface GooglePlacesOptions {
   readonly url?: string;
   readonly timeoutMs: number;
   readonly limiter: Limiter;
+  /** Where the places left out of an answer are counted, by reason. */
+  readonly log?: ProviderLog;
 }
 
 interface GooglePoint {
@@ -123,13 +126,19 @@ export class GooglePlacesProvider implements PlaceProvider {
     }
     const places: Place[] = [];
     const seen = new Set<string>();
+    const skipped = new LeftOut();
     for (const raw of found) {
       const place = placeOf(raw, query.category);
-      if (place === undefined || seen.has(place.id)) continue;
-      if (distanceMeters(query.center, place) > query.radiusMeters) continue;
-      seen.add(place.id);
-      places.push(place);
+      if (typeof place === 'string') skipped.add(place);
+      else if (seen.has(place.id)) skipped.add('a repeat');
+      else if (distanceMeters(query.center, place) > query.radiusMeters)
+        skipped.add('outside the radius');
+      else {
+        seen.add(place.id);
+        places.push(place);
+      }
     }
+    skipped.report(this.options.log, 'google', query, found.length);
     return places;
   }
 
@@ -173,25 +182,26 @@ function placesOf(body: unknown): readonly GooglePlace[] {
   return places as GooglePlace[];
 }
 
-function placeOf(raw: GooglePlace, category: PlaceCategory): Place | undefined {
+/** The place an answer's entry maps to, or why it is left out. */
+function placeOf(raw: GooglePlace, category: PlaceCategory): Place | string {
   const name = raw.displayName?.text;
   const lat = raw.location?.latitude;
   const lon = raw.location?.longitude;
   if (typeof raw.id !== 'string' || typeof name !== 'string' || name.trim() === '')
-    return undefined;
-  if (typeof lat !== 'number' || typeof lon !== 'number') return undefined;
+    return 'no id or name';
+  if (typeof lat !== 'number' || typeof lon !== 'number') return 'no location';
   const types = Array.isArray(raw.types) ? raw.types.filter((t) => typeof t === 'string') : [];
   const isEatery = types.some((type) => EATERY_TYPES.has(type));
-  if ((category === 'Eatery') !== isEatery) return undefined;
+  if ((category === 'Eatery') !== isEatery) return 'another category';
   const price = typeof raw.priceLevel === 'string' ? PRICE_LEVEL[raw.priceLevel] : undefined;
-  if (category === 'Eatery' && price === undefined) return undefined;
+  if (category === 'Eatery' && price === undefined) return 'an eatery without a price level';
   const hours =
     raw.regularOpeningHours?.periods === undefined
       ? types.some((type) => ALWAYS_OPEN_TYPES.has(type))
         ? ALWAYS_OPEN
         : undefined
       : hoursOf(raw.regularOpeningHours.periods);
-  if (hours === undefined) return undefined;
+  if (hours === undefined) return 'no regular opening hours';
   const rating =
     typeof raw.rating === 'number' && raw.rating >= 0 && raw.rating <= 5 ? raw.rating : 0;
   const count =

@@ -19,6 +19,7 @@ import { distanceMeters } from '../geo.js';
 import type { Place, PlaceCategory, PriceLevel } from '../place.js';
 import { fetchJson } from './http.js';
 import type { Limiter } from './limiter.js';
+import { LeftOut, type ProviderLog } from './left-out.js';
 import { ALWAYS_OPEN, weeklyHoursOf } from './opening-hours.js';
 
 export const DEFAULT_OVERPASS_URL = 'https://overpass-api.de/api/interpreter';
@@ -41,6 +42,8 @@ export interface OverpassOptions {
   readonly limiter: Limiter;
   /** The day whose week opening hours are read for. Default: now. */
   readonly now?: () => number;
+  /** Where the places left out of an answer are counted, by reason. */
+  readonly log?: ProviderLog;
 }
 
 interface OsmElement {
@@ -82,12 +85,14 @@ export class OverpassProvider implements PlaceProvider {
     const elements = elementsOf(body);
     const reference = new Date(this.options.now?.() ?? Date.now());
     const places: Place[] = [];
+    const skipped = new LeftOut();
     for (const element of elements) {
       const place = placeOf(element, query.category, reference);
-      if (place !== undefined && distanceMeters(query.center, place) <= query.radiusMeters) {
-        places.push(place);
-      }
+      if (typeof place === 'string') skipped.add(place);
+      else if (distanceMeters(query.center, place) <= query.radiusMeters) places.push(place);
+      else skipped.add('outside the radius');
     }
+    skipped.report(this.options.log, 'overpass', query, elements.length);
     return places;
   }
 }
@@ -127,7 +132,8 @@ function elementsOf(body: unknown): readonly OsmElement[] {
   return record.elements as OsmElement[];
 }
 
-function placeOf(element: OsmElement, category: PlaceCategory, reference: Date): Place | undefined {
+/** The place an element maps to, or why it is left out. */
+function placeOf(element: OsmElement, category: PlaceCategory, reference: Date): Place | string {
   const tags = element.tags ?? {};
   const text = (key: string): string => {
     const value = tags[key];
@@ -136,17 +142,20 @@ function placeOf(element: OsmElement, category: PlaceCategory, reference: Date):
   const lat = typeof element.lat === 'number' ? element.lat : element.center?.lat;
   const lon = typeof element.lon === 'number' ? element.lon : element.center?.lon;
   const name = text('name');
-  if (typeof lat !== 'number' || typeof lon !== 'number' || name === '') return undefined;
-  if (typeof element.type !== 'string' || typeof element.id !== 'number') return undefined;
+  if (typeof lat !== 'number' || typeof lon !== 'number' || name === '')
+    return 'no name or position';
+  if (typeof element.type !== 'string' || typeof element.id !== 'number') return 'no type or id';
   const amenity = text('amenity');
   const tourism = text('tourism');
   const leisure = text('leisure');
   const outdoor = leisure === 'park' || tourism === 'viewpoint' || tourism === 'attraction';
   const eatery = amenity === 'restaurant' || amenity === 'cafe';
-  if ((category === 'Eatery') !== eatery) return undefined;
+  if ((category === 'Eatery') !== eatery) return 'another category';
   const tag = text('opening_hours');
   const hours = tag === '' ? (outdoor ? ALWAYS_OPEN : undefined) : weeklyHoursOf(tag, reference);
-  if (hours === undefined) return undefined;
+  if (hours === undefined) {
+    return tag === '' ? 'no opening_hours' : 'opening_hours the parser rejects';
+  }
   const priceLevel: PriceLevel = eatery
     ? amenity === 'cafe'
       ? OSM_DEFAULT_PRICE.cafe
