@@ -249,6 +249,23 @@ describe('a failing place provider', () => {
     );
   });
 
+  it('answers 503 when Overpass reports that the query timed out on its side', async () => {
+    stub.answer = () => ({
+      json: {
+        version: 0.6,
+        generator: 'Overpass API 0.7.62.1 084b4234',
+        elements: [],
+        remark: 'runtime error: Query timed out in "query" at line 1 after 3 seconds.',
+      },
+    });
+    const { response, body } = await plan(service, { location: 'Lille, France', price: 2 });
+    assert.equal(response.statusCode, 503, response.body);
+    assert.match(
+      body.error?.message ?? '',
+      /"overpass" is unavailable: the query did not complete/,
+    );
+  });
+
   it('answers 503 when the provider is busy (429), and plans once it answers again', async () => {
     stub.answer = () => ({ status: 429, text: 'rate limited' });
     const busy = await plan(service, { location: 'Toulouse, France', price: 2 });
