@@ -16,6 +16,7 @@ import {
   type SubmitOptions,
 } from './backend.js';
 import { MemoryBackend } from './backends/memory.js';
+import { safeString } from './describe.js';
 import { DispatchError, invalidArgument } from './errors.js';
 import {
   EventHub,
@@ -120,7 +121,8 @@ export class Dispatcher {
       dedupTtlMs: positive('dedupTtlMs', options.dedupTtlMs ?? DEFAULT_DEDUP_TTL_MS),
     };
     const reportError =
-      options.onError ?? ((error: unknown) => process.emitWarning(`jobdispatch: ${String(error)}`));
+      options.onError ??
+      ((error: unknown) => process.emitWarning(`jobdispatch: ${safeString(error)}`));
     this.deps = {
       backend: this.backend,
       registry: this.registry,
@@ -332,11 +334,17 @@ export class Dispatcher {
       this.slotsFreed++;
       this.wakeLoop?.();
     };
-    void runJob(this.deps, active).then(() => {
+    const ended = (): void => {
+      active.markReturned();
       this.active.delete(claim.job.id);
       this.wakeLoop?.(); // a draining loop waits for the last write
       if (this.slotWatchers.length > 0)
         for (const watcher of this.slotWatchers.splice(0)) watcher();
+    };
+    // runJob never rejects; if it ever did, the slot must still free and the process live on.
+    runJob(this.deps, active).then(ended, (error: unknown) => {
+      this.deps.reportError(error);
+      ended();
     });
   }
 
