@@ -224,18 +224,20 @@ export class Dispatcher {
     const wasRunning = this.state === 'running';
     this.state = 'draining';
     this.wakeLoop?.();
+    const deadlineAt = Date.now() + timeoutMs;
     const deadline = sleep(timeoutMs);
     if (wasRunning)
       await Promise.race([this.loopDone.then(() => this.allSettled()), deadline.promise]);
     this.state = 'stopped';
     this.wakeLoop?.();
     await Promise.race([this.abandonRunning(), deadline.promise]);
+    // Closing and releasing waiters share the same deadline: stop() resolves by it whatever the
+    // backend does (a close that runs past it goes on in the background, bounded by the backend).
+    const closed = this.backend.close().catch(this.deps.reportError);
+    void closed.then(() => this.unsubscribe());
+    await Promise.race([closed, deadline.promise]);
     deadline.cancel();
-    const closing = sleep(Math.min(1000, Math.max(timeoutMs, 100)));
-    await Promise.race([this.backend.close().catch(this.deps.reportError), closing.promise]);
-    closing.cancel();
-    this.unsubscribe();
-    await this.outcomes.releaseAll();
+    await this.outcomes.releaseAll(deadlineAt);
   }
 
   /** At the deadline: abort what still runs and write its end now, without waiting for it. */
@@ -393,6 +395,8 @@ function validateSpec(spec: JobSpec<unknown>): void {
   if (spec.dedupKey !== undefined && (typeof spec.dedupKey !== 'string' || spec.dedupKey === '')) {
     throw invalidArgument('dedupKey', 'a non-empty string', spec.dedupKey);
   }
+  if (spec.description !== undefined && typeof spec.description !== 'string')
+    throw invalidArgument('description', 'a string', spec.description);
 }
 
 function positive(field: string, value: number): number {

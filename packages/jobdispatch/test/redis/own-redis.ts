@@ -4,7 +4,7 @@
  * persistence) and resolves once it answers PING; `stop()` kills it and waits for its exit.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { type Server, type Socket, createConnection, createServer } from 'node:net';
 import { Redis } from 'ioredis';
 
 /** A loopback port where nothing listens right now. */
@@ -20,15 +20,19 @@ export class OwnRedis {
   private child: ChildProcess | undefined;
   private exited: Promise<void> = Promise.resolve();
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    /** With a directory: append-only persistence there, so a restart keeps the data. */
+    private readonly dir: string | undefined,
+  ) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
 
   /** Starts a server on a free port (or on `port`, to restart one where it was). */
-  static async start(port?: number): Promise<OwnRedis> {
-    const server = new OwnRedis(port ?? (await freePort()));
+  static async start(port?: number, dir?: string): Promise<OwnRedis> {
+    const server = new OwnRedis(port ?? (await freePort()), dir);
     await server.spawn();
     return server;
   }
@@ -65,9 +69,13 @@ export class OwnRedis {
   }
 
   private async spawn(): Promise<void> {
+    const persistence =
+      this.dir === undefined
+        ? ['--appendonly', 'no']
+        : ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.dir];
     const child = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', ...persistence],
       { stdio: 'ignore' },
     );
     this.child = child;
@@ -95,5 +103,54 @@ export class OwnRedis {
         probe.disconnect();
       }
     }
+  }
+}
+
+/**
+ * A TCP proxy in front of a Redis server that holds every chunk, each way, for `delayMs` (a slow
+ * network or an overloaded server), keeping the order of the bytes.
+ */
+export class SlowProxy {
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+  delayMs: number;
+
+  constructor(
+    private readonly target: { port: number },
+    delayMs: number,
+  ) {
+    this.delayMs = delayMs;
+    this.server = createServer((client) => {
+      const upstream = createConnection(this.target.port, '127.0.0.1');
+      for (const socket of [client, upstream]) {
+        this.sockets.add(socket);
+        socket.on('close', () => {
+          this.sockets.delete(socket);
+          client.destroy();
+          upstream.destroy();
+        });
+        socket.on('error', () => undefined);
+      }
+      const relay = (from: Socket, to: Socket): void => {
+        from.on('data', (chunk) => {
+          setTimeout(() => {
+            if (!to.destroyed) to.write(chunk);
+          }, this.delayMs);
+        });
+      };
+      relay(client, upstream);
+      relay(upstream, client);
+    });
+  }
+
+  async listen(): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    return `redis://127.0.0.1:${(this.server.address() as { port: number }).port}`;
+  }
+
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
   }
 }
