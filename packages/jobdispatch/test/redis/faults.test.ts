@@ -222,7 +222,11 @@ describe('RedisBackend under faults', redisSuite(), () => {
       const job = await d.submit({ name: 'Quick' });
       const waiting = d.wait(job.id);
       const client = server.client();
-      await client.del(`${backend.keyPrefix}job:${job.id}`);
+      assert.equal(
+        await client.del(`${backend.keyPrefix}j:${job.id}`),
+        1,
+        'the record was deleted',
+      );
       client.disconnect();
       await within(
         assert.rejects(waiting, (e) => isDispatchError(e, 'JOB_NOT_FOUND')),
