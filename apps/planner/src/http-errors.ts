@@ -24,6 +24,7 @@ export type HttpErrorCode =
   | 'NO_PLAN'
   | 'URI_TOO_LONG'
   | 'NOT_READY'
+  | 'BACKEND_UNAVAILABLE'
   | 'PLANNING_FAILED';
 
 const STATUS: Readonly<Record<string, number>> = {
@@ -63,6 +64,12 @@ export function errorAnswer(error: unknown): ErrorAnswer {
     );
   }
   const code = codeOf(error);
+  if (code === 'BACKEND_UNAVAILABLE' && !(error instanceof HttpError)) {
+    // The library's message names the Redis address and its client's text: for the log only.
+    return errorAnswer(
+      new HttpError('BACKEND_UNAVAILABLE', 'the job backend is unavailable; try again later'),
+    );
+  }
   const known = STATUS[code] ?? statusFromFramework(error);
   const status = known ?? 500;
   // An error nobody raised on purpose keeps its details in the log, not in the answer; and no
