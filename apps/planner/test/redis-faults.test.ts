@@ -113,13 +113,13 @@ describe('the service on a failing Redis', redisSuite(), () => {
       const job = await dispatcher.submit({ name: 'Analytics' });
       const response = await fetch(`http://127.0.0.1:${port}/v1/jobs/${job.id}/events`);
       assert.equal(response.status, 200);
-      const reader = response.body!.getReader();
+      const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
       let text = '';
       const readUntil = async (pattern: RegExp): Promise<void> => {
         while (!pattern.test(text)) {
           const { value, done } = await reader.read();
           if (done) return;
-          text += new TextDecoder().decode(value);
+          text += value;
         }
       };
       await readUntil(/event: status/);
@@ -131,7 +131,7 @@ describe('the service on a failing Redis', redisSuite(), () => {
         for (;;) {
           const { value, done } = await reader.read();
           if (done) return;
-          text += new TextDecoder().decode(value);
+          text += value;
         }
       })();
       await Promise.race([
