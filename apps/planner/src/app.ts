@@ -11,7 +11,7 @@ import Fastify, {
   type FastifyServerOptions,
 } from 'fastify';
 import type { Dispatcher } from 'jobdispatch';
-import { echo } from './echo.js';
+import { echo, truncate } from './echo.js';
 import { HttpError, errorAnswer } from './http-errors.js';
 import { guardRoute } from './route-guards.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -145,7 +145,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     void reply.code(404).send({
       error: {
         code: 'NOT_FOUND',
-        message: `no route ${request.method} ${request.url.split('?')[0]}`,
+        message: truncate(`no route ${request.method} ${request.url.split('?')[0]}`, 200),
       },
     });
   });

@@ -226,3 +226,16 @@ describe('slow and idle clients on a real port', () => {
     assert.equal(response.status, 200);
   });
 });
+
+describe('closing with open streams', () => {
+  it('closes the service by its deadline while SSE streams on a queued job are open', async () => {
+    const service = await startTestService({ http: true, port: 0, host: '127.0.0.1', workers: 0 });
+    const job = await service.dispatcher.submit({ name: 'Analytics' });
+    const streams = await Promise.all(
+      Array.from({ length: 5 }, () => fetch(`${service.url!}/v1/jobs/${job.id}/events`)),
+    );
+    for (const stream of streams) assert.equal(stream.status, 200);
+    await within(service.close(), 15_000, 'service.close() with open streams');
+    for (const stream of streams) await stream.body?.cancel().catch(() => undefined);
+  });
+});

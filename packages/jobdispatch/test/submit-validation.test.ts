@@ -26,3 +26,19 @@ describe('submit validation', () => {
     );
   });
 });
+
+describe('messages of bad arguments', () => {
+  it('quotes at most about 80 characters of a bad value', async () => {
+    const d = new Dispatcher({ workers: 0 });
+    await assert.rejects(d.submit({ name: 'T', id: 5 as unknown as string, dedupKey: '' }), (e) => {
+      assert.ok(isDispatchError(e, 'INVALID_ARGUMENT'));
+      return true;
+    });
+    const long = 'y'.repeat(100_000);
+    await assert.rejects(
+      d.submit({ name: 'T', description: { long } as unknown as string }),
+      (e) => isDispatchError(e, 'INVALID_ARGUMENT') && e.message.length < 200,
+    );
+    await d.stop({ timeoutMs: 0 });
+  });
+});

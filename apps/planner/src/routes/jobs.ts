@@ -70,6 +70,12 @@ export interface JobRoutesDeps {
 export function jobRoutes(app: FastifyInstance, deps: JobRoutesDeps): void {
   const { dispatcher } = deps;
   const recheckMs = deps.sseRecheckMs ?? SSE_RECHECK_MS;
+  // Open streams end when the app closes: a stream on a job that never ends must not hold close().
+  const streams = new Set<AbortController>();
+  app.addHook('preClose', (done) => {
+    for (const stream of streams) stream.abort();
+    done();
+  });
 
   app.get<{ Params: { id: string } }>(
     '/v1/jobs/:id',
@@ -118,49 +124,55 @@ export function jobRoutes(app: FastifyInstance, deps: JobRoutesDeps): void {
       // Before any await: a client that leaves while the record is read must not leave a
       // subscription behind (it would receive every event of the queue until the job ended).
       const controller = new AbortController();
+      streams.add(controller);
+      controller.signal.addEventListener('abort', () => streams.delete(controller));
       reply.raw.once('close', () => controller.abort());
       if (request.raw.socket.destroyed) controller.abort();
-      let job = await found(dispatcher, request.params.id);
-      // A duplicated job joined another execution: follow that one.
-      if (job.duplicateOf !== undefined) job = (await dispatcher.get(job.duplicateOf)) ?? job;
-      const events = dispatcher.events({ signal: controller.signal });
-      reply.hijack();
-      const raw = reply.raw;
-      if (controller.signal.aborted) {
-        raw.destroy();
-        return;
-      }
-      raw.writeHead(200, {
-        'content-type': 'text/event-stream',
-        'cache-control': 'no-cache',
-        connection: 'keep-alive',
-      });
-      const send = (type: string, data: unknown): void => {
-        if (!raw.destroyed) raw.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
-      };
-      // Re-read after subscribing, so no event between the first read and the subscription is lost.
-      const current = (await dispatcher.get(job.id)) ?? job;
-      send('status', jobView(current));
-      if (!isFinalStatus(current.status)) {
-        const recheck = setInterval(() => {
-          void recheckRecord(dispatcher, current.id).then((ended) => {
-            if (ended === undefined || controller.signal.aborted) return;
-            send(ended.type, ended.data);
-            controller.abort();
-          });
-        }, recheckMs);
-        try {
-          for await (const event of events) {
-            if (event.jobId !== current.id) continue;
-            send(event.type, eventView(event));
-            if (isFinalStatus(statusAfter(event))) break;
-          }
-        } finally {
-          clearInterval(recheck);
+      try {
+        let job = await found(dispatcher, request.params.id);
+        // A duplicated job joined another execution: follow that one.
+        if (job.duplicateOf !== undefined) job = (await dispatcher.get(job.duplicateOf)) ?? job;
+        const events = dispatcher.events({ signal: controller.signal });
+        reply.hijack();
+        const raw = reply.raw;
+        if (controller.signal.aborted) {
+          raw.destroy();
+          return;
         }
+        raw.writeHead(200, {
+          'content-type': 'text/event-stream',
+          'cache-control': 'no-cache',
+          connection: 'keep-alive',
+        });
+        const send = (type: string, data: unknown): void => {
+          if (!raw.destroyed) raw.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+        };
+        // Re-read after subscribing, so no event between the first read and the subscription is lost.
+        // (Headers are sent: a failed read here falls back to the first one, never an open hang.)
+        const current = (await dispatcher.get(job.id).catch(() => undefined)) ?? job;
+        send('status', jobView(current));
+        if (!isFinalStatus(current.status)) {
+          const recheck = setInterval(() => {
+            void recheckRecord(dispatcher, current.id).then((ended) => {
+              if (ended === undefined || controller.signal.aborted) return;
+              send(ended.type, ended.data);
+              controller.abort();
+            });
+          }, recheckMs);
+          try {
+            for await (const event of events) {
+              if (event.jobId !== current.id) continue;
+              send(event.type, eventView(event));
+              if (isFinalStatus(statusAfter(event))) break;
+            }
+          } finally {
+            clearInterval(recheck);
+          }
+        }
+        raw.end();
+      } finally {
+        controller.abort(); // also after a 404: the stream is no longer open
       }
-      controller.abort();
-      raw.end();
     },
   );
 }
