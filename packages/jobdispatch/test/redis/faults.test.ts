@@ -18,6 +18,7 @@ import {
 } from '../../src/index.js';
 import { POISON } from '../poison.js';
 import { OwnRedis, SlowProxy } from './own-redis.js';
+import { WorkerProcess } from './processes.js';
 import { REDIS_URL, deleteQueues, randomQueue, redisSuite } from './redis-env.js';
 
 const queues = new Set<string>();
@@ -211,6 +212,43 @@ describe('RedisBackend under faults', redisSuite(), () => {
       assert.equal((await d.get(poisoned.id))?.status, JobStatus.Failed);
     });
   }
+
+  it(
+    'keeps worker processes alive through every poison value, failing only the poisoned jobs',
+    { timeout: 120_000 },
+    async () => {
+      const { d, queue } = dispatcher(REDIS_URL, 0);
+      const children = [0, 1].map(() => new WorkerProcess({ queue, workers: 2, leaseMs: 1000 }));
+      try {
+        await Promise.all(children.map((child) => child.ready()));
+        await d.start();
+        const poisoned: string[] = [];
+        const fine: string[] = [];
+        for (const name of Object.keys(POISON)) {
+          poisoned.push((await d.submit({ name: 'Work', params: { poison: name } })).id);
+          fine.push((await d.submit({ name: 'Work', params: { sleepMs: 5 } })).id);
+        }
+        for (const id of poisoned) {
+          await within(
+            assert.rejects(d.wait(id), (e) => isDispatchError(e, 'JOB_FAILED')),
+            20_000,
+            `wait(${id})`,
+          );
+        }
+        for (const id of fine) await within(d.wait(id), 20_000, `wait(${id})`);
+        for (const child of children) {
+          const exited = await Promise.race([
+            child.exited.then(() => true),
+            sleep(200).then(() => false),
+          ]);
+          assert.equal(exited, false, `worker process ${child.pid} is still running`);
+        }
+      } finally {
+        for (const child of children) child.kill('SIGKILL');
+        await Promise.all(children.map((child) => child.exited));
+      }
+    },
+  );
 
   it(
     'ends a wait with JOB_NOT_FOUND when the record is deleted under it',
