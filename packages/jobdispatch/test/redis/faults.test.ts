@@ -179,7 +179,10 @@ describe('RedisBackend under faults', redisSuite(), () => {
           await within(d.stop({ timeoutMs: deadline }), deadline + 5000, 'stop()');
           const took = Date.now() - started;
           // Generous, for a loaded machine; the bug this guards against overshot by ~500 ms or hung.
-          assert.ok(took <= deadline + 300, `stop() took ${took} ms for a ${deadline} ms deadline`);
+          console.log(
+            `stop({ timeoutMs: ${deadline} }), ${condition} Redis: resolved after ${took} ms`,
+          );
+          assert.ok(took <= deadline + 400, `stop() took ${took} ms for a ${deadline} ms deadline`);
           const outcomes = await within(Promise.all(waits), 5000, 'wait()');
           for (const outcome of outcomes) assert.notEqual(outcome, 'not a DispatchError');
         } finally {
