@@ -7,7 +7,11 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, afterEach, describe, it } from 'node:test';
 import { Dispatcher, RedisBackend } from 'jobdispatch';
-import { OwnRedis, SlowProxy } from '../../../packages/jobdispatch/test/redis/own-redis.js';
+import {
+  OwnRedis,
+  SlowProxy,
+  ownRedisTest,
+} from '../../../packages/jobdispatch/test/redis/own-redis.js';
 import {
   REDIS_URL,
   deleteQueues,
@@ -74,7 +78,7 @@ describe('the service on a failing Redis', redisSuite(), () => {
 
   it(
     'leaves no event listener behind when SSE clients close 0-50 ms after sending',
-    { timeout: 60_000 },
+    { ...ownRedisTest(), timeout: 60_000 },
     async () => {
       const server = await OwnRedis.start();
       cleanups.push(() => server.stop());
@@ -147,7 +151,7 @@ describe('the service on a failing Redis', redisSuite(), () => {
 
   it(
     'answers 503 with Retry-After on every endpoint that needs Redis while it is down, without its raw text',
-    { timeout: 120_000 },
+    { ...ownRedisTest(), timeout: 120_000 },
     async () => {
       const server = await OwnRedis.start();
       cleanups.push(() => server.stop());

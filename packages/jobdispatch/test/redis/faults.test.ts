@@ -17,7 +17,7 @@ import {
   type JobHandler,
 } from '../../src/index.js';
 import { POISON } from '../poison.js';
-import { OwnRedis, SlowProxy } from './own-redis.js';
+import { OwnRedis, SlowProxy, ownRedisTest } from './own-redis.js';
 import { WorkerProcess } from './processes.js';
 import { REDIS_URL, deleteQueues, randomQueue, redisSuite } from './redis-env.js';
 
@@ -128,68 +128,79 @@ describe('RedisBackend under faults', redisSuite(), () => {
     }
   });
 
-  it('rejects every call with BACKEND_UNAVAILABLE, a DispatchError, while its Redis is down', async () => {
-    const server = await ownRedis();
-    const { d } = dispatcher(server.url, 0);
-    await d.start();
-    const job = await d.submit({ name: 'Quick' });
-    await server.stop();
-    const calls: [string, () => Promise<unknown>][] = [
-      ['get', () => d.get(job.id)],
-      ['stats', () => d.stats()],
-      ['submit', () => d.submit({ name: 'Quick' })],
-      ['cancel', () => d.cancel(job.id)],
-    ];
-    for (const [name, call] of calls) {
-      const error = await within(
-        call().then(
-          () => undefined,
-          (e: unknown) => e,
-        ),
-        15_000,
-        name,
-      );
-      assert.ok(isDispatchError(error, 'BACKEND_UNAVAILABLE'), `${name}: ${String(error)}`);
-    }
-  });
+  it(
+    'rejects every call with BACKEND_UNAVAILABLE, a DispatchError, while its Redis is down',
+    ownRedisTest(),
+    async () => {
+      const server = await ownRedis();
+      const { d } = dispatcher(server.url, 0);
+      await d.start();
+      const job = await d.submit({ name: 'Quick' });
+      await server.stop();
+      const calls: [string, () => Promise<unknown>][] = [
+        ['get', () => d.get(job.id)],
+        ['stats', () => d.stats()],
+        ['submit', () => d.submit({ name: 'Quick' })],
+        ['cancel', () => d.cancel(job.id)],
+      ];
+      for (const [name, call] of calls) {
+        const error = await within(
+          call().then(
+            () => undefined,
+            (e: unknown) => e,
+          ),
+          15_000,
+          name,
+        );
+        assert.ok(isDispatchError(error, 'BACKEND_UNAVAILABLE'), `${name}: ${String(error)}`);
+      }
+    },
+  );
 
   for (const condition of ['refused', 'frozen', 'slow'] as const) {
     for (const deadline of [0, 1, 100, 499, 2000]) {
-      it(`stop({ timeoutMs: ${deadline} }) resolves by its deadline with a ${condition} Redis`, async () => {
-        const server = await ownRedis();
-        const proxy = condition === 'slow' ? new SlowProxy(server, 0) : undefined;
-        const url = proxy === undefined ? server.url : await proxy.listen();
-        try {
-          const { d } = dispatcher(url, 1);
-          d.register(untilAborted);
-          await d.start();
-          const running = await d.submit({ name: 'Hold' });
-          const queued = await d.submit({ name: 'Hold' });
-          const waits = [running, queued].map((job) =>
-            d.wait(job.id).then(
-              () => 'resolved',
-              (e: unknown) => (isDispatchError(e) ? e.code : 'not a DispatchError'),
-            ),
-          );
-          while ((await d.get(running.id))?.status !== JobStatus.Running) await sleep(10);
-          if (condition === 'refused') await server.stop();
-          if (condition === 'frozen') server.freeze();
-          if (proxy !== undefined) proxy.delayMs = 1500;
-          const started = Date.now();
-          await within(d.stop({ timeoutMs: deadline }), deadline + 5000, 'stop()');
-          const took = Date.now() - started;
-          // Generous, for a loaded machine; the bug this guards against overshot by ~500 ms or hung.
-          console.log(
-            `stop({ timeoutMs: ${deadline} }), ${condition} Redis: resolved after ${took} ms`,
-          );
-          assert.ok(took <= deadline + 400, `stop() took ${took} ms for a ${deadline} ms deadline`);
-          const outcomes = await within(Promise.all(waits), 5000, 'wait()');
-          for (const outcome of outcomes) assert.notEqual(outcome, 'not a DispatchError');
-        } finally {
-          server.thaw();
-          await proxy?.close();
-        }
-      });
+      it(
+        `stop({ timeoutMs: ${deadline} }) resolves by its deadline with a ${condition} Redis`,
+        ownRedisTest(),
+        async () => {
+          const server = await ownRedis();
+          const proxy = condition === 'slow' ? new SlowProxy(server, 0) : undefined;
+          const url = proxy === undefined ? server.url : await proxy.listen();
+          try {
+            const { d } = dispatcher(url, 1);
+            d.register(untilAborted);
+            await d.start();
+            const running = await d.submit({ name: 'Hold' });
+            const queued = await d.submit({ name: 'Hold' });
+            const waits = [running, queued].map((job) =>
+              d.wait(job.id).then(
+                () => 'resolved',
+                (e: unknown) => (isDispatchError(e) ? e.code : 'not a DispatchError'),
+              ),
+            );
+            while ((await d.get(running.id))?.status !== JobStatus.Running) await sleep(10);
+            if (condition === 'refused') await server.stop();
+            if (condition === 'frozen') server.freeze();
+            if (proxy !== undefined) proxy.delayMs = 1500;
+            const started = Date.now();
+            await within(d.stop({ timeoutMs: deadline }), deadline + 5000, 'stop()');
+            const took = Date.now() - started;
+            // Generous, for a loaded machine; the bug this guards against overshot by ~500 ms or hung.
+            console.log(
+              `stop({ timeoutMs: ${deadline} }), ${condition} Redis: resolved after ${took} ms`,
+            );
+            assert.ok(
+              took <= deadline + 400,
+              `stop() took ${took} ms for a ${deadline} ms deadline`,
+            );
+            const outcomes = await within(Promise.all(waits), 5000, 'wait()');
+            for (const outcome of outcomes) assert.notEqual(outcome, 'not a DispatchError');
+          } finally {
+            server.thaw();
+            await proxy?.close();
+          }
+        },
+      );
     }
   }
 
@@ -255,7 +266,7 @@ describe('RedisBackend under faults', redisSuite(), () => {
 
   it(
     'ends a wait with JOB_NOT_FOUND when the record is deleted under it',
-    { timeout: 60_000 },
+    { ...ownRedisTest(), timeout: 60_000 },
     async () => {
       const server = await ownRedis();
       const { d, backend } = dispatcher(server.url, 0);
@@ -279,7 +290,7 @@ describe('RedisBackend under faults', redisSuite(), () => {
 
   it(
     'loses no job through SIGSTOP/SIGCONT, CLIENT KILL, refused connections and a restart',
-    { timeout: 120_000 },
+    { ...ownRedisTest(), timeout: 120_000 },
     async () => {
       const server = await ownRedis({ persistent: true });
       const producer = dispatcher(server.url, 0);
