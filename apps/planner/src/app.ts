@@ -5,18 +5,47 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyServerOptions,
+} from 'fastify';
 import type { Dispatcher } from 'jobdispatch';
 import { registerDocs } from './docs.js';
+import { echo, truncate } from './echo.js';
 import { HttpError, errorAnswer } from './http-errors.js';
+import { guardRoute } from './route-guards.js';
 import { jobRoutes } from './routes/jobs.js';
 import { systemRoutes } from './routes/system.js';
 import { webRoutes } from './web/pages.js';
 
 /** Longest request URL accepted (path and query). */
 export const MAX_URL_LENGTH = 2048;
+/** Longest path parameter accepted (a job id). */
+export const MAX_PARAM_LENGTH = 200;
 /** Largest request body accepted. */
 export const MAX_BODY_BYTES = 16 * 1024;
+
+/**
+ * Limits on slow and idle clients. A request (headers and body) must arrive in full within
+ * `requestTimeoutMs`, its headers within `headersTimeoutMs`; Node checks every `checkIntervalMs`
+ * and answers 408 (then closes). A response may take as long as it needs (an SSE stream, a
+ * planning request that waits for its job). At most `maxConnections` sockets are open at once; one
+ * more is closed at once.
+ */
+export interface HttpLimits {
+  readonly requestTimeoutMs: number;
+  readonly headersTimeoutMs: number;
+  readonly checkIntervalMs: number;
+  readonly maxConnections: number;
+}
+
+export const DEFAULT_HTTP_LIMITS: HttpLimits = {
+  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
+  checkIntervalMs: 1000,
+  maxConnections: 2048,
+};
 
 export interface AppDeps {
   readonly dispatcher: Dispatcher;
@@ -24,6 +53,10 @@ export interface AppDeps {
   /** Routes of the planning domain (planning, analytics), registered after the generic ones. */
   readonly routes?: (app: FastifyInstance, helpers: RouteHelpers) => void;
   readonly logger?: FastifyServerOptions['logger'];
+  /** Default DEFAULT_HTTP_LIMITS. */
+  readonly limits?: Partial<HttpLimits>;
+  /** How often an open SSE stream re-reads its job's record (default SSE_RECHECK_MS, 15 s). */
+  readonly sseRecheckMs?: number;
 }
 
 export interface RouteHelpers {
@@ -32,10 +65,31 @@ export interface RouteHelpers {
 }
 
 export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
+  const limits = { ...DEFAULT_HTTP_LIMITS, ...deps.limits };
   const app = Fastify({
     logger: deps.logger ?? false,
     bodyLimit: MAX_BODY_BYTES,
-    routerOptions: { maxParamLength: 200 },
+    requestTimeout: limits.requestTimeoutMs,
+    http: {
+      headersTimeout: Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs),
+      connectionsCheckingInterval: limits.checkIntervalMs,
+    },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // The router's own errors get the service's error format, and do not repeat the URL.
+    frameworkErrors: (error, _request, reply) => {
+      const answer = errorAnswer(
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? new HttpError(
+              'URI_TOO_LONG',
+              `a path parameter must be at most ${MAX_PARAM_LENGTH} characters`,
+            )
+          : new HttpError(
+              'BAD_REQUEST',
+              'the request URL is not valid (check its percent-encoding)',
+            ),
+      );
+      void (reply as FastifyReply).code(answer.status).headers(answer.headers).send(answer.body);
+    },
     ajv: {
       customOptions: {
         verbose: true,
@@ -49,7 +103,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
       const field = first?.instancePath.replace(/^\//, '').replace(/\//g, '.') || dataVar;
       if (first?.keyword === 'additionalProperties') {
         const extra = String((first.params as { additionalProperty?: unknown }).additionalProperty);
-        return new HttpError('BAD_REQUEST', `${dataVar} has an unknown parameter "${extra}"`);
+        return new HttpError('BAD_REQUEST', `${dataVar} has an unknown parameter ${echo(extra)}`);
       }
       if (first?.keyword === 'required') {
         const missing = String((first.params as { missingProperty?: unknown }).missingProperty);
@@ -58,10 +112,12 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
       const value = (first as { data?: unknown } | undefined)?.data;
       return new HttpError(
         'BAD_REQUEST',
-        `${field} ${first?.message ?? 'is invalid'}, got ${JSON.stringify(value)}`,
+        `${field} ${first?.message ?? 'is invalid'}, got ${echo(value)}`,
       );
     },
   });
+
+  app.server.maxConnections = limits.maxConnections;
 
   await app.register(swagger, {
     openapi: {
@@ -90,14 +146,20 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     void reply.code(404).send({
       error: {
         code: 'NOT_FOUND',
-        message: `no route ${request.method} ${request.url.split('?')[0]}`,
+        message: truncate(`no route ${request.method} ${request.url.split('?')[0]}`, 200),
       },
     });
   });
 
   const helpers: RouteHelpers = { requireAdmin: adminCheck(deps.adminToken) };
+  // Admin token before the body, plain-decimal numbers: see route-guards.ts.
+  app.addHook('onRoute', (route) => guardRoute(route, helpers.requireAdmin));
   systemRoutes(app, deps.dispatcher);
-  jobRoutes(app, { dispatcher: deps.dispatcher, requireAdmin: helpers.requireAdmin });
+  jobRoutes(app, {
+    dispatcher: deps.dispatcher,
+    requireAdmin: helpers.requireAdmin,
+    ...(deps.sseRecheckMs !== undefined && { sseRecheckMs: deps.sseRecheckMs }),
+  });
   deps.routes?.(app, helpers);
   webRoutes(app);
   await registerDocs(app);

@@ -3,6 +3,7 @@
  * never invent statuses. Every error answer has the same body: `{ error: { code, message } }`.
  */
 import { isDispatchError } from 'jobdispatch';
+import { MAX_MESSAGE_LENGTH, truncate } from './echo.js';
 
 /** An error a route raises on purpose, with its code; its status comes from `errorAnswer`. */
 export class HttpError extends Error {
@@ -23,6 +24,7 @@ export type HttpErrorCode =
   | 'NO_PLAN'
   | 'URI_TOO_LONG'
   | 'NOT_READY'
+  | 'BACKEND_UNAVAILABLE'
   | 'PLANNING_FAILED'
   | 'PLACES_PROVIDER_FAILED'
   | 'PLACES_PROVIDER_UNAVAILABLE';
@@ -61,12 +63,26 @@ export interface ErrorAnswer {
 }
 
 export function errorAnswer(error: unknown): ErrorAnswer {
+  if (isStoreUnavailable(error)) {
+    return errorAnswer(
+      new HttpError('NOT_READY', 'a store the service needs is unavailable; try again later'),
+    );
+  }
   const code = codeOf(error);
+  if (code === 'BACKEND_UNAVAILABLE' && !(error instanceof HttpError)) {
+    // The library's message names the Redis address and its client's text: for the log only.
+    return errorAnswer(
+      new HttpError('BACKEND_UNAVAILABLE', 'the job backend is unavailable; try again later'),
+    );
+  }
   const known = STATUS[code] ?? statusFromFramework(error);
   const status = known ?? 500;
-  // An error nobody raised on purpose keeps its details in the log, not in the answer.
+  // An error nobody raised on purpose keeps its details in the log, not in the answer; and no
+  // answer repeats more than MAX_MESSAGE_LENGTH characters (a message may quote the request).
   const message =
-    known === undefined ? 'internal error' : error instanceof Error ? error.message : String(error);
+    known === undefined
+      ? 'internal error'
+      : truncate(error instanceof Error ? error.message : String(error), MAX_MESSAGE_LENGTH);
   const details = error instanceof HttpError && error.details !== undefined ? error.details : {};
   return {
     status,
@@ -92,4 +108,23 @@ function codeOf(error: unknown): string {
 function statusFromFramework(error: unknown): number | undefined {
   const status = (error as { statusCode?: unknown } | null)?.statusCode;
   return typeof status === 'number' && status >= 400 && status < 500 ? status : undefined;
+}
+
+/** Network error codes of a connection to a store that went away. */
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTCONN']);
+
+/**
+ * A raw client error from a store outside the library (the planner's own Redis stores): its
+ * connection is down or its retries ran out. The service answers 503 with Retry-After, as for the
+ * job backend's BACKEND_UNAVAILABLE, without repeating the client's text.
+ */
+function isStoreUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error) || error instanceof HttpError || isDispatchError(error))
+    return false;
+  const code = (error as { code?: unknown }).code;
+  return (
+    error.name === 'MaxRetriesPerRequestError' ||
+    error.message === 'Connection is closed.' ||
+    (typeof code === 'string' && CONNECTION_CODES.has(code))
+  );
 }

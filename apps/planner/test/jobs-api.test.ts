@@ -98,7 +98,10 @@ describe('jobs, analytics and system endpoints', () => {
       payload: { topCities: 0 },
     });
     assert.equal(response.statusCode, 400);
-    assert.match(response.body, /topCities must be >= 1, got 0/);
+    assert.match(
+      response.body,
+      /topCities must be an integer 1-100 in plain decimal digits, got 0/,
+    );
   });
 
   it('reports queue stats, health and readiness, and serves the OpenAPI document', async () => {

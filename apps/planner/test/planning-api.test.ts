@@ -123,10 +123,22 @@ describe('GET /v1/planning', () => {
         { location: 'Paris', price: 2, date: '2020-01-01' },
         /date must be today or later.*got "2020-01-01"/,
       ],
-      [{ location: 'Paris', price: 'cheap' }, /price must be integer, got "cheap"/],
-      [{ location: 'Paris', price: 7 }, /price must be <= 4, got 7/],
-      [{ location: 'Paris', price: 2, numberResults: 0 }, /numberResults must be >= 1, got 0/],
-      [{ location: 'Paris', price: 2, numberResults: 21 }, /numberResults must be <= 20, got 21/],
+      [
+        { location: 'Paris', price: 'cheap' },
+        /price must be an integer 0-4 in plain decimal digits, got "cheap"/,
+      ],
+      [
+        { location: 'Paris', price: 7 },
+        /price must be an integer 0-4 in plain decimal digits, got "7"/,
+      ],
+      [
+        { location: 'Paris', price: 2, numberResults: 0 },
+        /numberResults must be an integer 1-20 in plain decimal digits, got "0"/,
+      ],
+      [
+        { location: 'Paris', price: 2, numberResults: 21 },
+        /numberResults must be an integer 1-20 in plain decimal digits, got "21"/,
+      ],
       [{ location: 'Paris', price: 2, nearby: 'maybe' }, /nearby must be boolean, got "maybe"/],
       [
         { location: 'north pole', price: 2, precise: 'true' },

@@ -16,6 +16,7 @@ import {
   type SubmitOptions,
 } from './backend.js';
 import { MemoryBackend } from './backends/memory.js';
+import { safeString } from './describe.js';
 import { DispatchError, invalidArgument } from './errors.js';
 import {
   EventHub,
@@ -120,7 +121,8 @@ export class Dispatcher {
       dedupTtlMs: positive('dedupTtlMs', options.dedupTtlMs ?? DEFAULT_DEDUP_TTL_MS),
     };
     const reportError =
-      options.onError ?? ((error: unknown) => process.emitWarning(`jobdispatch: ${String(error)}`));
+      options.onError ??
+      ((error: unknown) => process.emitWarning(`jobdispatch: ${safeString(error)}`));
     this.deps = {
       backend: this.backend,
       registry: this.registry,
@@ -222,18 +224,20 @@ export class Dispatcher {
     const wasRunning = this.state === 'running';
     this.state = 'draining';
     this.wakeLoop?.();
+    const deadlineAt = Date.now() + timeoutMs;
     const deadline = sleep(timeoutMs);
     if (wasRunning)
       await Promise.race([this.loopDone.then(() => this.allSettled()), deadline.promise]);
     this.state = 'stopped';
     this.wakeLoop?.();
     await Promise.race([this.abandonRunning(), deadline.promise]);
+    // Closing and releasing waiters share the same deadline: stop() resolves by it whatever the
+    // backend does (a close that runs past it goes on in the background, bounded by the backend).
+    const closed = this.backend.close().catch(this.deps.reportError);
+    void closed.then(() => this.unsubscribe());
+    await Promise.race([closed, deadline.promise]);
     deadline.cancel();
-    const closing = sleep(Math.min(1000, Math.max(timeoutMs, 100)));
-    await Promise.race([this.backend.close().catch(this.deps.reportError), closing.promise]);
-    closing.cancel();
-    this.unsubscribe();
-    await this.outcomes.releaseAll();
+    await this.outcomes.releaseAll(deadlineAt);
   }
 
   /** At the deadline: abort what still runs and write its end now, without waiting for it. */
@@ -332,11 +336,17 @@ export class Dispatcher {
       this.slotsFreed++;
       this.wakeLoop?.();
     };
-    void runJob(this.deps, active).then(() => {
+    const ended = (): void => {
+      active.markReturned();
       this.active.delete(claim.job.id);
       this.wakeLoop?.(); // a draining loop waits for the last write
       if (this.slotWatchers.length > 0)
         for (const watcher of this.slotWatchers.splice(0)) watcher();
+    };
+    // runJob never rejects; if it ever did, the slot must still free and the process live on.
+    runJob(this.deps, active).then(ended, (error: unknown) => {
+      this.deps.reportError(error);
+      ended();
     });
   }
 
@@ -385,6 +395,8 @@ function validateSpec(spec: JobSpec<unknown>): void {
   if (spec.dedupKey !== undefined && (typeof spec.dedupKey !== 'string' || spec.dedupKey === '')) {
     throw invalidArgument('dedupKey', 'a non-empty string', spec.dedupKey);
   }
+  if (spec.description !== undefined && typeof spec.description !== 'string')
+    throw invalidArgument('description', 'a string', spec.description);
 }
 
 function positive(field: string, value: number): number {

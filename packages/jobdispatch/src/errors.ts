@@ -64,12 +64,14 @@ export function invalidArgument(field: string, rule: string, value: unknown): Di
   return new DispatchError('INVALID_ARGUMENT', `${field} must be ${rule}, got ${describe(value)}`);
 }
 
+/** The value as it appears in a message: at most about 80 characters (it may come from a caller). */
 function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
+  const cap = (text: string): string => (text.length > 80 ? `${text.slice(0, 77)}...` : text);
+  if (typeof value === 'string') return JSON.stringify(cap(value));
   if (typeof value === 'number' || typeof value === 'boolean' || value == null)
     return String(value);
   try {
-    return JSON.stringify(value) ?? typeof value;
+    return cap(JSON.stringify(value) ?? typeof value);
   } catch {
     return typeof value;
   }

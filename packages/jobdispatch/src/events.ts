@@ -3,6 +3,7 @@
  * backend carries them across processes); the dispatcher fans them out to listeners and to
  * `events()` iterators.
  */
+import { safeString } from './describe.js';
 import type { JobError, JobPriority, JobProgress } from './job.js';
 
 export type JobEventType =
@@ -80,7 +81,7 @@ export class EventHub {
 }
 
 function reportListenerError(error: unknown): void {
-  process.emitWarning(`a jobdispatch event listener threw: ${String(error)}`);
+  process.emitWarning(`a jobdispatch event listener threw: ${safeString(error)}`);
 }
 
 /**

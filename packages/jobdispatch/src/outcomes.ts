@@ -19,7 +19,11 @@ const MAX_DUPLICATE_HOPS = 8;
  */
 export const WAIT_RECHECK_MS = 15_000;
 
-type Waiter = (job: Job | undefined) => void;
+/** What a waiter is handed: the final record, undefined when there is none, or STOPPED. */
+type Waiter = (job: Job | undefined | typeof STOPPED) => void;
+
+/** The dispatcher stopped before the record could be read: the job's end is unknown here. */
+const STOPPED: unique symbol = Symbol('stopped');
 
 export class Outcomes {
   private readonly waiters = new Map<string, Waiter[]>();
@@ -36,12 +40,17 @@ export class Outcomes {
     let job = await this.settled(id);
     for (
       let hops = 0;
+      job !== STOPPED &&
       job?.status === JobStatus.Duplicated &&
       job.duplicateOf !== undefined &&
       hops < MAX_DUPLICATE_HOPS;
       hops++
     ) {
       job = await this.settled(job.duplicateOf);
+    }
+    if (job === STOPPED) {
+      const message = `the dispatcher stopped before the end of job "${id}" could be read`;
+      throw new DispatchError('DISPATCHER_STOPPED', message, { jobId: id });
     }
     if (job === undefined)
       throw new DispatchError('JOB_NOT_FOUND', `no job with id "${id}"`, { jobId: id });
@@ -60,7 +69,11 @@ export class Outcomes {
     throw new DispatchError(code, error.message, { jobId: job.id });
   }
 
-  /** Every event of the backend: a final one hands its job's record to the waiters. */
+  /**
+   * Every event of the backend: a final one hands its job's record to the waiters. A record that
+   * is gone ends them with JOB_NOT_FOUND; one that is not final (a stray or replayed event) or
+   * cannot be read keeps them waiting (the recheck, or a later event, ends them).
+   */
   observe(event: JobEvent): void {
     if (!FINAL_EVENT_TYPES.has(event.type)) return;
     const waiters = this.waiters.get(event.jobId);
@@ -68,21 +81,43 @@ export class Outcomes {
     this.waiters.delete(event.jobId);
     this.scheduleRecheck();
     this.read(event.jobId).then(
-      (job) => waiters.forEach((waiter) => waiter(job)),
+      (job) => {
+        if (job === undefined || isFinalStatus(job.status)) waiters.forEach((w) => w(job));
+        else this.requeue(event.jobId, waiters);
+      },
       (error: unknown) => {
         this.reportError(error);
-        waiters.forEach((waiter) => waiter(undefined));
+        this.requeue(event.jobId, waiters);
       },
     );
   }
 
-  /** At shutdown: every waiter gets the record as it is now (so `wait()` never hangs). */
-  async releaseAll(): Promise<void> {
-    for (const [id, waiters] of this.waiters) {
-      this.waiters.delete(id);
-      const job = await this.read(id).catch(() => undefined);
-      for (const waiter of waiters) waiter(job);
-    }
+  /**
+   * At shutdown: every waiter gets the record as it is now, read in parallel, so `wait()` never
+   * hangs. A read still unanswered at `deadline` (ms since the epoch) ends its waiters with
+   * DISPATCHER_STOPPED.
+   */
+  async releaseAll(deadline = Infinity): Promise<void> {
+    const all = [...this.waiters];
+    this.waiters.clear();
+    this.scheduleRecheck();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<typeof STOPPED>((resolve) => {
+      if (deadline !== Infinity)
+        timer = setTimeout(resolve, Math.max(0, deadline - Date.now()), STOPPED);
+    });
+    await Promise.all(
+      all.map(async ([id, waiters]) => {
+        const read = this.read(id).catch((): typeof STOPPED => STOPPED);
+        const job = await Promise.race([read, late]);
+        for (const waiter of waiters) waiter(job);
+      }),
+    );
+    clearTimeout(timer);
+  }
+
+  private requeue(id: string, waiters: readonly Waiter[]): void {
+    this.waiters.set(id, [...(this.waiters.get(id) ?? []), ...waiters]);
     this.scheduleRecheck();
   }
 
@@ -101,9 +136,15 @@ export class Outcomes {
     this.recheckTimer = undefined;
     await Promise.all(
       [...this.waiters.keys()].map(async (id) => {
-        const job = await this.read(id).catch((error: unknown) => this.reportError(error));
-        // Not ended yet, or unreadable right now: look again next time.
-        if (job === undefined || !isFinalStatus(job.status)) return;
+        let job: Job | undefined;
+        try {
+          job = await this.read(id);
+        } catch (error) {
+          this.reportError(error);
+          return; // unreadable right now: look again next time
+        }
+        // Not ended yet: look again next time. Gone: the wait ends with JOB_NOT_FOUND.
+        if (job !== undefined && !isFinalStatus(job.status)) return;
         const waiters = this.waiters.get(id) ?? [];
         this.waiters.delete(id);
         for (const waiter of waiters) waiter(job);
@@ -113,10 +154,10 @@ export class Outcomes {
   }
 
   /** The job's record once it is final (undefined if unknown). */
-  private settled(id: string): Promise<Job | undefined> {
+  private settled(id: string): Promise<Job | undefined | typeof STOPPED> {
     return new Promise((resolve, reject) => {
       let done = false;
-      const finish = (job: Job | undefined): void => {
+      const finish = (job: Job | undefined | typeof STOPPED): void => {
         if (done) return;
         done = true;
         resolve(job);

@@ -9,6 +9,7 @@
  */
 import type { Backend, Claim, Outcome, SubmitOptions } from './backend.js';
 import { DispatchError, UnrecoverableError, isDispatchError } from './errors.js';
+import { safeString, thrownToJobError } from './describe.js';
 import type { JobEvent } from './events.js';
 import type { JobError } from './job.js';
 import {
@@ -119,7 +120,14 @@ export async function runJob(deps: WorkerDeps, active: ActiveJob): Promise<void>
     active.markReturned();
   }
   if (active.abandoned || active.lost) return;
-  await settle(deps, active, registration, outcome);
+  try {
+    await settle(deps, active, registration, outcome);
+  } catch (error) {
+    // Whatever went wrong while settling, the job ends: failed, with what is known.
+    deps.reportError(error);
+    const message = `the outcome of the job could not be recorded: ${safeString(error)}`;
+    await write(deps, active, { status: 'failed', error: { code: 'JOB_FAILED', message } });
+  }
 }
 
 async function settle(
@@ -144,7 +152,7 @@ async function settle(
     error = toJobError(outcome.error);
   }
   const attempt = active.claim.job.attempts;
-  const retryable = !(!outcome.ok && outcome.error instanceof UnrecoverableError);
+  const retryable = !(!outcome.ok && isUnrecoverable(outcome.error));
   if (retryable && attempt <= registration.options.retries) {
     const delayMs = backoffDelay(registration.options.backoff, attempt, deps.random);
     try {
@@ -165,10 +173,17 @@ async function write(deps: WorkerDeps, active: ActiveJob, outcome: Outcome): Pro
   }
 }
 
+function isUnrecoverable(error: unknown): boolean {
+  try {
+    return error instanceof UnrecoverableError;
+  } catch {
+    return false; // a Proxy whose getPrototypeOf throws
+  }
+}
+
+/** Never throws, whatever the handler threw (see describe.ts). */
 function toJobError(error: unknown): JobError {
-  if (isDispatchError(error)) return { code: error.code, message: error.message };
-  if (error instanceof Error) return { code: 'JOB_FAILED', message: error.message || error.name };
-  return { code: 'JOB_FAILED', message: `the handler threw a non-Error value: ${String(error)}` };
+  return thrownToJobError(error, (value) => isDispatchError(value));
 }
 
 function context(deps: WorkerDeps, active: ActiveJob): JobContext {

@@ -51,3 +51,81 @@ describe('waiting for outcomes', () => {
     assert.ok(reads >= 3);
   });
 });
+
+describe('waiting for outcomes when the record goes away or lies', () => {
+  const completedEvent = {
+    type: 'completed',
+    jobId: 'j',
+    name: 'T',
+    priority: 1,
+    at: 0,
+  } as const;
+
+  it('ends a wait with JOB_NOT_FOUND when the record disappears while the job is waited on', async () => {
+    let current: Job | undefined = record(JobStatus.Queued);
+    const outcomes = new Outcomes(
+      () => Promise.resolve(current),
+      (error) => assert.fail(String(error)),
+      10,
+    );
+    const waiting = outcomes.wait('j');
+    current = undefined; // deleted, or lost in a failover that dropped the last writes
+    const release = keepAlive();
+    await assert.rejects(waiting, (e) => isDispatchError(e, 'JOB_NOT_FOUND'));
+    release();
+  });
+
+  it('does not settle waiters on a final event whose record is still queued', async () => {
+    let current: Job = record(JobStatus.Queued);
+    const outcomes = new Outcomes(
+      () => Promise.resolve(current),
+      (error) => assert.fail(String(error)),
+      60_000,
+    );
+    let settled: string | undefined;
+    const waiting = outcomes.wait<string>('j').then(
+      (value) => (settled = `resolved ${value}`),
+      (error: unknown) => (settled = `rejected ${String(error)}`),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    outcomes.observe(completedEvent); // a stray event: the record says queued
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(settled, undefined, 'the waiter is still waiting');
+    current = record(JobStatus.Completed, { result: 'done' });
+    outcomes.observe(completedEvent);
+    await waiting;
+    assert.equal(settled, 'resolved done');
+  });
+
+  it('ends a wait with JOB_NOT_FOUND when a final event arrives for a record that is gone', async () => {
+    let current: Job | undefined = record(JobStatus.Running);
+    const outcomes = new Outcomes(
+      () => Promise.resolve(current),
+      (error) => assert.fail(String(error)),
+      60_000,
+    );
+    const waiting = outcomes.wait('j');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    current = undefined;
+    outcomes.observe(completedEvent);
+    await assert.rejects(waiting, (e) => isDispatchError(e, 'JOB_NOT_FOUND'));
+  });
+
+  it('releases every waiter by the deadline given to releaseAll, even when reads never answer', async () => {
+    let reads = 0;
+    const outcomes = new Outcomes(
+      () => {
+        reads++;
+        return reads <= 2 ? Promise.resolve(record(JobStatus.Queued)) : new Promise(() => {});
+      },
+      () => undefined,
+      60_000,
+    );
+    const waits = [outcomes.wait('j'), outcomes.wait('j')];
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await outcomes.releaseAll(Date.now() + 50);
+    for (const waiting of waits) {
+      await assert.rejects(waiting, (e) => isDispatchError(e, 'DISPATCHER_STOPPED'));
+    }
+  });
+});

@@ -63,10 +63,19 @@ const idParams = {
 export interface JobRoutesDeps {
   readonly dispatcher: Dispatcher;
   readonly requireAdmin: (authorization: string | undefined) => void;
+  /** Default SSE_RECHECK_MS. */
+  readonly sseRecheckMs?: number;
 }
 
 export function jobRoutes(app: FastifyInstance, deps: JobRoutesDeps): void {
   const { dispatcher } = deps;
+  const recheckMs = deps.sseRecheckMs ?? SSE_RECHECK_MS;
+  // Open streams end when the app closes: a stream on a job that never ends must not hold close().
+  const streams = new Set<AbortController>();
+  app.addHook('preClose', (done) => {
+    for (const stream of streams) stream.abort();
+    done();
+  });
 
   app.get<{ Params: { id: string } }>(
     '/v1/jobs/:id',
@@ -96,6 +105,7 @@ export function jobRoutes(app: FastifyInstance, deps: JobRoutesDeps): void {
       },
     },
     async (request) => {
+      // Checked first in onRequest too (route-guards.ts: the schema's security); kept here as well.
       deps.requireAdmin(request.headers.authorization);
       const { outcome, job } = await dispatcher.cancel(request.params.id);
       return { outcome, job: jobView(job) };
@@ -111,36 +121,86 @@ export function jobRoutes(app: FastifyInstance, deps: JobRoutesDeps): void {
       },
     },
     async (request, reply) => {
-      let job = await found(dispatcher, request.params.id);
-      // A duplicated job joined another execution: follow that one.
-      if (job.duplicateOf !== undefined) job = (await dispatcher.get(job.duplicateOf)) ?? job;
+      // Before any await: a client that leaves while the record is read must not leave a
+      // subscription behind (it would receive every event of the queue until the job ended).
       const controller = new AbortController();
-      const events = dispatcher.events({ signal: controller.signal });
-      reply.hijack();
-      const raw = reply.raw;
-      raw.writeHead(200, {
-        'content-type': 'text/event-stream',
-        'cache-control': 'no-cache',
-        connection: 'keep-alive',
-      });
-      raw.on('close', () => controller.abort());
-      const send = (type: string, data: unknown): void => {
-        raw.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
-      };
-      // Re-read after subscribing, so no event between the first read and the subscription is lost.
-      const current = (await dispatcher.get(job.id)) ?? job;
-      send('status', jobView(current));
-      if (!isFinalStatus(current.status)) {
-        for await (const event of events) {
-          if (event.jobId !== current.id) continue;
-          send(event.type, eventView(event));
-          if (isFinalStatus(statusAfter(event))) break;
+      streams.add(controller);
+      controller.signal.addEventListener('abort', () => streams.delete(controller));
+      reply.raw.once('close', () => controller.abort());
+      if (request.raw.socket.destroyed) controller.abort();
+      try {
+        let job = await found(dispatcher, request.params.id);
+        // A duplicated job joined another execution: follow that one.
+        if (job.duplicateOf !== undefined) job = (await dispatcher.get(job.duplicateOf)) ?? job;
+        const events = dispatcher.events({ signal: controller.signal });
+        reply.hijack();
+        const raw = reply.raw;
+        if (controller.signal.aborted) {
+          raw.destroy();
+          return;
         }
+        raw.writeHead(200, {
+          'content-type': 'text/event-stream',
+          'cache-control': 'no-cache',
+          connection: 'keep-alive',
+        });
+        const send = (type: string, data: unknown): void => {
+          if (!raw.destroyed) raw.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+        };
+        // Re-read after subscribing, so no event between the first read and the subscription is lost.
+        // (Headers are sent: a failed read here falls back to the first one, never an open hang.)
+        const current = (await dispatcher.get(job.id).catch(() => undefined)) ?? job;
+        send('status', jobView(current));
+        if (!isFinalStatus(current.status)) {
+          const recheck = setInterval(() => {
+            void recheckRecord(dispatcher, current.id).then((ended) => {
+              if (ended === undefined || controller.signal.aborted) return;
+              send(ended.type, ended.data);
+              controller.abort();
+            });
+          }, recheckMs);
+          try {
+            for await (const event of events) {
+              if (event.jobId !== current.id) continue;
+              send(event.type, eventView(event));
+              if (isFinalStatus(statusAfter(event))) break;
+            }
+          } finally {
+            clearInterval(recheck);
+          }
+        }
+        raw.end();
+      } finally {
+        controller.abort(); // also after a 404: the stream is no longer open
       }
-      controller.abort();
-      raw.end();
     },
   );
+}
+
+/**
+ * While a stream is open, its job's record is read again this often: a record that disappeared
+ * (deleted, or lost in a failover) ends the stream with an `error` event (JOB_NOT_FOUND); one that
+ * ended without its final event reaching this process ends it with a `status` event.
+ */
+export const SSE_RECHECK_MS = 15_000;
+
+async function recheckRecord(
+  dispatcher: Dispatcher,
+  id: string,
+): Promise<{ type: string; data: unknown } | undefined> {
+  let job: Job | undefined;
+  try {
+    job = await dispatcher.get(id);
+  } catch {
+    return undefined; // unreadable right now: look again next time
+  }
+  if (job === undefined) {
+    return {
+      type: 'error',
+      data: { code: 'JOB_NOT_FOUND', message: `the record of job "${id}" is gone` },
+    };
+  }
+  return isFinalStatus(job.status) ? { type: 'status', data: jobView(job) } : undefined;
 }
 
 async function found(dispatcher: Dispatcher, id: string): Promise<Job> {

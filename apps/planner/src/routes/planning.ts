@@ -149,6 +149,7 @@ export function planningRoutes(
       },
     },
     async (request, reply) => {
+      // Checked first in onRequest too (route-guards.ts: the schema's security); kept here as well.
       helpers.requireAdmin(request.headers.authorization);
       const job = await deps.dispatcher.submit({
         name: ANALYTICS_JOB_TYPE,

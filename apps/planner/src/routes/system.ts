@@ -2,7 +2,7 @@
  * Queue statistics, liveness and readiness.
  */
 import type { FastifyInstance } from 'fastify';
-import type { Dispatcher } from 'jobdispatch';
+import { type Dispatcher, isDispatchError } from 'jobdispatch';
 import { HttpError } from '../http-errors.js';
 
 const waitSchema = {
@@ -63,11 +63,14 @@ export function systemRoutes(app: FastifyInstance, dispatcher: Dispatcher): void
   app.get(
     '/readyz',
     { schema: { summary: 'The job backend answers', response: { 200: okSchema } } },
-    async () => {
+    async (request) => {
       try {
         await dispatcher.stats();
       } catch (cause) {
-        throw new HttpError('NOT_READY', `the job backend does not answer: ${String(cause)}`);
+        // The code only: the client library's own text (addresses, internals) stays in the log.
+        const code = isDispatchError(cause) ? cause.code : 'INTERNAL';
+        request.log.warn({ err: cause }, 'readiness check failed');
+        throw new HttpError('NOT_READY', `the job backend does not answer (${code})`);
       }
       return { status: 'ready' };
     },

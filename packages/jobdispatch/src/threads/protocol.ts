@@ -17,6 +17,7 @@
  * result. The abort is also flagged in a shared `Int32Array`, so that a handler busy in a
  * synchronous loop sees `ctx.signal.aborted` without yielding to its event loop.
  */
+import { safeString } from '../describe.js';
 import type { MessagePort } from 'node:worker_threads';
 import { DispatchError, type DispatchErrorCode, UnrecoverableError } from '../errors.js';
 import type { Job } from '../job.js';
@@ -78,14 +79,21 @@ export interface SerializedError {
 }
 
 export function serializeError(error: unknown): SerializedError {
-  if (!(error instanceof Error)) return { name: 'Error', message: String(error), notAnError: true };
-  const code: unknown = (error as { code?: unknown }).code;
-  return {
-    name: error.name,
-    message: error.message,
-    ...(typeof code === 'string' && { code }),
-    ...(error.stack !== undefined && { stack: error.stack }),
-  };
+  try {
+    if (!(error instanceof Error))
+      return { name: 'Error', message: safeString(error), notAnError: true };
+    const code: unknown = (error as { code?: unknown }).code;
+    const { name, stack } = error;
+    return {
+      name: typeof name === 'string' ? name : 'Error',
+      message: safeString(error),
+      ...(typeof code === 'string' && { code }),
+      ...(typeof stack === 'string' && { stack }),
+    };
+  } catch {
+    // A Proxy, or a getter that throws: the handler's value cannot be looked at.
+    return { name: 'Error', message: safeString(error), notAnError: true };
+  }
 }
 
 /**

@@ -135,6 +135,16 @@ describe('threaded handlers: errors and dying threads', () => {
     await assert.rejects(d.wait(bare.id), /the handler threw a non-Error value: a bare string/);
   });
 
+  it('a thread whose handler throws an object with no prototype fails only its job; the next job runs', async () => {
+    const d = dispatcher({ workers: 1 });
+    d.register(behaviourPool({ threads: 1 }));
+    await d.start();
+    const poisoned = await d.submit({ name: 'Behaviour', params: { kind: 'poison' } });
+    const next = await d.submit({ name: 'Behaviour', params: { kind: 'echo', value: 7 } });
+    await assert.rejects(d.wait(poisoned.id), (e) => isDispatchError(e, 'JOB_FAILED'));
+    assert.equal(await d.wait(next.id), 7);
+  });
+
   it('a thread that calls process.exit fails only its job; a job on another thread goes on and the pool replaces the thread', async () => {
     const handler = behaviourPool({ threads: 2 });
     const d = dispatcher({ workers: 2 });

@@ -42,12 +42,28 @@ export class Batcher<I, O> {
     for (let start = 0; start < all.length; start += this.maxBatch) {
       const chunk = all.slice(start, start + this.maxBatch);
       sends.push(
-        this.send(chunk.map((entry) => entry.item)).then(
+        sendSafely(
+          this.send,
+          chunk.map((entry) => entry.item),
+        ).then(
           (results) => chunk.forEach((entry, i) => entry.resolve(results[i] as O)),
           (error: unknown) => chunk.forEach((entry) => entry.reject(error)),
         ),
       );
     }
     return Promise.all(sends).then(() => undefined);
+  }
+}
+
+/** A send that throws instead of rejecting still rejects its callers (never an uncaught throw). */
+function sendSafely<I, O>(
+  send: (items: readonly I[]) => Promise<readonly O[]>,
+  items: readonly I[],
+): Promise<readonly O[]> {
+  try {
+    return send(items);
+  } catch (error) {
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passed on as thrown
+    return Promise.reject(error);
   }
 }

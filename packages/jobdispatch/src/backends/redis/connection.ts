@@ -14,6 +14,7 @@
  */
 import type { Redis } from 'ioredis';
 import { DispatchError } from '../../errors.js';
+import { redactUrl, redisFailure } from './redis-errors.js';
 import { loadScripts } from './scripts.js';
 
 /** How long `close()` waits for commands in flight and their events before it drops connections. */
@@ -40,6 +41,8 @@ export class RedisLink {
   private blockingClient: Promise<Redis> | undefined;
   private readonly inflight = new Set<Promise<unknown>>();
   private reachableAtClose = true;
+  /** Rejects when close() drops the connections: what is still queued on them never settles. */
+  private readonly dropped = rejectLater();
 
   constructor(private readonly options: LinkOptions) {}
 
@@ -52,10 +55,17 @@ export class RedisLink {
     await this.ready();
   }
 
-  /** Runs `fn` on the command connection; `close()` waits (bounded) for it to settle. */
+  /**
+   * Runs `fn` on the command connection; `close()` waits (bounded) for it to settle, and a command
+   * still queued when it drops the connections (a client reconnecting) rejects then. Every
+   * rejection is a DispatchError (see redis-errors.ts).
+   */
   run<T>(fn: (client: Redis) => Promise<T>): Promise<T> {
-    if (this.state === 'closed') return this.runOnce(fn);
-    const promise = this.ready().then(fn);
+    const asDispatch = (error: unknown): never => {
+      throw redisFailure(this.options.url, error);
+    };
+    if (this.state === 'closed') return this.runOnce(fn).catch(asDispatch);
+    const promise = Promise.race([this.ready().then(fn), this.dropped.promise]).catch(asDispatch);
     this.inflight.add(promise);
     const forget = (): void => void this.inflight.delete(promise);
     promise.then(forget, forget);
@@ -92,6 +102,7 @@ export class RedisLink {
       this.reachableAtClose = (await raceTimeout(drained, CLOSE_GRACE_MS)) === true;
     }
     this.state = 'closed';
+    this.dropped.reject(closedError('the Redis backend closed before the command was answered'));
     this.command?.disconnect();
     this.subscriber?.disconnect();
     this.command = this.subscriber = undefined;
@@ -153,7 +164,14 @@ export class RedisLink {
     }
     const client = await connect('command', this.options);
     try {
-      return await fn(client);
+      // Bounded: a server that froze after accepting the connection must not hang a late get().
+      const limit = this.options.connectTimeoutMs;
+      const answered = await raceTimeout(
+        fn(client).then((value) => ({ value })),
+        limit,
+      );
+      if (answered === undefined) throw closedError(`Redis did not answer within ${limit} ms`);
+      return answered.value;
     } finally {
       client.disconnect();
     }
@@ -243,13 +261,10 @@ export function unavailable(url: string, cause: unknown): DispatchError {
   );
 }
 
-/** The URL without its password, for messages. */
-function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url;
-  }
+/** A promise that only ever rejects, when told to (never an unhandled rejection). */
+function rejectLater(): { promise: Promise<never>; reject: (error: unknown) => void } {
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<never>((_resolve, fail) => (reject = fail));
+  promise.catch(() => undefined);
+  return { promise, reject };
 }

@@ -56,6 +56,8 @@ interface Write {
 }
 interface SubmitItem extends Write {
   readonly job: Job;
+  /** `job.params` encoded before batching: one bad submit must not fail the others. */
+  readonly params: string;
 }
 interface FinishItem extends Write {
   readonly id: string;
@@ -112,7 +114,8 @@ export class RedisBackend implements Backend {
   async submit(job: Job, options: SubmitOptions): Promise<SubmitResult> {
     this.lastOptions = options;
     const now = this.options.now();
-    const answer = await this.submits.add({ job, now, options });
+    const params = encodeOptionalJson('params', job.params);
+    const answer = await this.submits.add({ job, params, now, options });
     if (answer === R.OK) {
       return { kind: 'queued', job: { ...job, status: JobStatus.Queued, updatedAt: now } };
     }
@@ -289,9 +292,9 @@ export class RedisBackend implements Backend {
     return groupRuns(items, async (group, { now, options }) => {
       const args: (string | number)[] = [now, this.options.capacityPerLevel];
       args.push(options.recordTtlMs, options.dedupTtlMs);
-      for (const { job } of group) {
+      for (const { job, params } of group) {
         args.push(job.id, job.name, job.priority, job.createdAt);
-        args.push(encodeOptionalJson('params', job.params), encodeOptional(job.description));
+        args.push(params, encodeOptional(job.description));
         args.push(encodeOptional(job.dedupKey));
       }
       return (await this.run('submit', args)) as SubmitReply[];

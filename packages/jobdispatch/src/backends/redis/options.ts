@@ -2,6 +2,7 @@
  * RedisBackend options: the public, optional shape with its defaults, and `resolveOptions()`, which
  * fills the defaults and validates once so the backend only ever sees the resolved type.
  */
+import { safeString } from '../../describe.js';
 import { invalidArgument } from '../../errors.js';
 import { DEFAULT_CAPACITY_PER_LEVEL } from '../../priority-queue.js';
 
@@ -72,7 +73,8 @@ export function resolveOptions(options: RedisBackendOptions): ResolvedRedisOptio
       1,
     ),
     onError:
-      options.onError ?? ((error) => process.emitWarning(`jobdispatch redis: ${String(error)}`)),
+      options.onError ??
+      ((error) => process.emitWarning(`jobdispatch redis: ${safeString(error)}`)),
   };
 }
 

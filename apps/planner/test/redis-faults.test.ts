@@ -1,0 +1,200 @@
+/**
+ * The service on Redis when things go wrong: SSE clients that leave at once, a job record that
+ * disappears under an open stream, and a Redis that is down (every endpoint that needs it answers
+ * 503 with Retry-After, and no answer repeats the Redis client's own text).
+ */
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { after, afterEach, describe, it } from 'node:test';
+import { Dispatcher, RedisBackend } from 'jobdispatch';
+import {
+  OwnRedis,
+  SlowProxy,
+  ownRedisTest,
+} from '../../../packages/jobdispatch/test/redis/own-redis.js';
+import {
+  REDIS_URL,
+  deleteQueues,
+  inspector,
+  randomQueue,
+  redisSuite,
+} from '../../../packages/jobdispatch/test/redis/redis-env.js';
+import { createApp } from '../src/app.js';
+import type { Service } from '../src/service.js';
+import { ADMIN_TOKEN, planningUrl, startTestService } from './http-helpers.js';
+
+const queues = new Set<string>();
+const cleanups: (() => Promise<unknown>)[] = [];
+
+function listenerCount(dispatcher: Dispatcher): number {
+  // The dispatcher's event hub: one listener per open events() iterator, plus on() listeners.
+  return (dispatcher as unknown as { hub: { size: number } }).hub.size;
+}
+
+/** A deterministic sequence in [0, 1) (mulberry32). */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function appOn(url: string, sseRecheckMs?: number) {
+  const queue = randomQueue('planner-faults');
+  queues.add(queue);
+  const backend = new RedisBackend({
+    url,
+    queue,
+    connectTimeoutMs: 2000,
+    onError: () => undefined,
+  });
+  const dispatcher = new Dispatcher({ workers: 0, backend, onError: () => undefined });
+  await dispatcher.start();
+  const app = await createApp({
+    dispatcher,
+    adminToken: ADMIN_TOKEN,
+    ...(sseRecheckMs !== undefined && { sseRecheckMs }),
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const port = (app.server.address() as { port: number }).port;
+  cleanups.push(async () => {
+    await app.close();
+    await dispatcher.stop({ timeoutMs: 500 });
+  });
+  return { dispatcher, backend, app, port };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('the service on a failing Redis', redisSuite(), () => {
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  after(() => deleteQueues(queues));
+
+  it(
+    'leaves no event listener behind when SSE clients close 0-50 ms after sending',
+    { ...ownRedisTest(), timeout: 60_000 },
+    async () => {
+      const server = await OwnRedis.start();
+      cleanups.push(() => server.stop());
+      const proxy = new SlowProxy(server, 10); // every read of the record takes a while
+      cleanups.push(() => proxy.close());
+      const { dispatcher, port } = await appOn(await proxy.listen());
+      const job = await dispatcher.submit({ name: 'Analytics' });
+      const baseline = listenerCount(dispatcher);
+      const random = seeded(11);
+      const clients = Array.from({ length: 100 }, () => {
+        const socket = connect(port, '127.0.0.1');
+        socket.on('error', () => undefined);
+        socket.write(`GET /v1/jobs/${job.id}/events HTTP/1.1\r\nHost: x\r\n\r\n`);
+        const closeAfter = Math.floor(random() * 51);
+        return new Promise<void>((resolve) => {
+          setTimeout(() => socket.destroy(), closeAfter);
+          socket.on('close', () => resolve());
+        });
+      });
+      await Promise.all(clients);
+      const until = Date.now() + 15_000;
+      while (listenerCount(dispatcher) !== baseline && Date.now() < until) await sleep(50);
+      assert.equal(
+        listenerCount(dispatcher),
+        baseline,
+        'every stream of a client that left was closed',
+      );
+    },
+  );
+
+  it(
+    'ends an SSE stream with a JOB_NOT_FOUND error event when its record disappears',
+    { timeout: 60_000 },
+    async () => {
+      const { dispatcher, backend, port } = await appOn(REDIS_URL, 100);
+      const job = await dispatcher.submit({ name: 'Analytics' });
+      const response = await fetch(`http://127.0.0.1:${port}/v1/jobs/${job.id}/events`);
+      assert.equal(response.status, 200);
+      const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+      let text = '';
+      const readUntil = async (pattern: RegExp): Promise<void> => {
+        while (!pattern.test(text)) {
+          const { value, done } = await reader.read();
+          if (done) return;
+          text += value;
+        }
+      };
+      await readUntil(/event: status/);
+      const redis = inspector();
+      assert.equal(await redis.del(`${backend.keyPrefix}j:${job.id}`), 1);
+      redis.disconnect();
+      let timer: NodeJS.Timeout | undefined;
+      const ended = (async () => {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) return;
+          text += value;
+        }
+      })();
+      await Promise.race([
+        ended,
+        new Promise((_resolve, reject) => {
+          timer = setTimeout(() => reject(new Error(`the stream did not end: ${text}`)), 20_000);
+        }),
+      ]);
+      clearTimeout(timer);
+      assert.match(text, /event: error\ndata: \{"code":"JOB_NOT_FOUND"/);
+    },
+  );
+
+  it(
+    'answers 503 with Retry-After on every endpoint that needs Redis while it is down, without its raw text',
+    { ...ownRedisTest(), timeout: 120_000 },
+    async () => {
+      const server = await OwnRedis.start();
+      cleanups.push(() => server.stop());
+      const queue = randomQueue('planner-down');
+      let service: Service | undefined = await startTestService({
+        redisUrl: server.url,
+        queue,
+        http: true,
+        port: 0,
+        host: '127.0.0.1',
+        workers: 0,
+      });
+      cleanups.push(async () => {
+        await service?.close();
+        service = undefined;
+      });
+      const job = await service.dispatcher.submit({ name: 'Analytics' });
+      await server.stop();
+      const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
+      const requests: [string, RequestInit?][] = [
+        [`/v1/jobs/${job.id}`],
+        [`/v1/jobs/${job.id}/events`],
+        [`/v1/jobs/${job.id}/cancel`, { method: 'POST', headers: auth }],
+        ['/v1/queue/stats'],
+        ['/readyz'],
+        [planningUrl({ location: 'San Jose, CA, USA', price: 2 })],
+        ['/v1/analytics', { method: 'POST', headers: auth }],
+        ['/v1/analytics/latest'],
+      ];
+      for (const [path, init] of requests) {
+        const response = await fetch(`${service.url!}${path}`, {
+          ...init,
+          signal: AbortSignal.timeout(20_000),
+        });
+        const body = await response.text();
+        assert.equal(response.status, 503, `${path}: ${body}`);
+        assert.ok(response.headers.get('retry-after') !== null, `${path}: Retry-After`);
+        assert.doesNotMatch(
+          body,
+          /ECONNREFUSED|MaxRetriesPerRequest|Connection is closed|max retries/i,
+          path,
+        );
+      }
+    },
+  );
+});
