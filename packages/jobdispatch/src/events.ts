@@ -6,6 +6,9 @@
 import type { JobError, JobPriority, JobProgress } from './job.js';
 
 export type JobEventType =
+  /** Submitted with a due time in the future. */
+  | 'scheduled'
+  /** Entered the queue: submitted, or a scheduled job came due. */
   | 'queued'
   | 'started'
   | 'progress'
@@ -16,6 +19,10 @@ export type JobEventType =
   | 'duplicated'
   | 'promoted'
   | 'retrying'
+  /** An admin `retry(id)` queued a failed or cancelled job again. */
+  | 'retried'
+  /** An admin `remove(id)` deleted the record. */
+  | 'removed'
   | 'stuck';
 
 export interface JobEvent {
@@ -41,16 +48,19 @@ export interface JobEvent {
   readonly fromPriority?: JobPriority;
   /** retrying: the delay before the next attempt. */
   readonly delayMs?: number;
+  /** scheduled: when the job is due. */
+  readonly runAt?: number;
 }
 
 export type JobEventListener = (event: JobEvent) => void;
 
-/** The event types after which a job never changes again. */
+/** The event types after which a job changes no more (unless an admin `retry(id)` queues it again). */
 export const FINAL_EVENT_TYPES: ReadonlySet<JobEventType> = new Set<JobEventType>([
   'completed',
   'failed',
   'cancelled',
   'duplicated',
+  'removed',
 ]);
 
 /** A set of listeners; a listener that throws is reported to `onError` and does not stop the rest. */
