@@ -66,7 +66,7 @@ export {
 
 /** Most jobs one submit or finish script handles (keeps each script call short). */
 const MAX_BATCH = 500;
-/** Most expired leases one reaper tick puts back, and records past their age it drops per status. */
+/** Most expired leases one reaper tick puts back. */
 const REAP_LIMIT = 100;
 /** Most due jobs one promote call queues (the rest follow at once, see WorkSignal). */
 const PROMOTE_LIMIT = 500;
@@ -495,22 +495,25 @@ export class RedisBackend implements Backend {
   }
 
   /**
-   * In a process that runs workers: reclaims expired leases and sweeps records past their age
-   * every quarter lease, even while no worker claims (all busy, or all idle and blocked).
+   * In a process that runs workers: reclaims expired leases every quarter lease, even while no
+   * worker claims (all busy, or all idle and blocked); the same call queues due jobs whose event
+   * this process missed and sweeps records past their age.
    */
   private startReaper(): void {
     if (this.reaper !== undefined || !this.link.isOpen) return;
     const interval = Math.min(5000, Math.max(50, Math.floor(this.leaseMs / 4)));
     let failing = false;
     this.reaper = setInterval(() => {
-      this.run('reap', [REAP_LIMIT, REAP_LIMIT]).then(
-        () => (failing = false),
+      this.run('reap', [REAP_LIMIT, PROMOTE_LIMIT]).then(
+        (reply) => {
+          failing = false;
+          this.work.claimEnded((reply as [number, number])[1]);
+        },
         (error: unknown) => {
           if (!failing && this.link.isOpen) this.options.onError(error);
           failing = true;
         },
       );
-      if (this.work.somethingDue) this.promoteDue();
     }, interval).unref();
   }
 

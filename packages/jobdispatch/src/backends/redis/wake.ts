@@ -53,11 +53,6 @@ export class WorkSignal {
     this.armDueTimer();
   }
 
-  /** True when a known due time has passed (the next claim promotes). */
-  get somethingDue(): boolean {
-    return this.nextDueAt !== undefined && this.nextDueAt <= Date.now();
-  }
-
   wait(signal: AbortSignal): Promise<void> {
     if (this.arrived || signal.aborted || this.closed) return Promise.resolve();
     this.pop();

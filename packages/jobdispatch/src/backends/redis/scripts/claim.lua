@@ -117,6 +117,10 @@ local function rebuildLevel(level)
   addCount(level, total - countAt(level))
 end
 
+-- Levels where a corrupt entry was found: their count is rebuilt from the queues at the end (an
+-- entry written behind the scripts' back was never counted).
+local RECOUNT = {}
+
 -- heads[level][type]: the queue's claimable head {seq, id, values, list}, or false when empty.
 local heads = { [0] = {}, [1] = {}, [2] = {} }
 local typesOf = {}
@@ -163,6 +167,7 @@ local function headOf(level, jobType)
     end
     if redis.call('ZREM', list, id) == 1 then addCount(level, -1) end
     setAside(id, values, level, jobType, problem)
+    RECOUNT[level] = true
   end
 end
 
@@ -249,6 +254,7 @@ while taken < max do
         take(id, values, jobType, level)
       else
         setAside(id, values, level, jobType, problem)
+        RECOUNT[level] = true
       end
     end
   else
@@ -257,12 +263,16 @@ while taken < max do
   end
 end
 
+flushIndexes()
+for level in pairs(RECOUNT) do rebuildLevel(level) end
+
 -- Wake tokens are hints that work may be there: drop them when there is none; pass one on when
 -- this claim had to leave work behind for another worker.
 local queued = 0
 for level = 0, 2 do queued = queued + countAt(level) end
 local dueIn = dueInMs()
-if queued == 0 and dueIn < 0 then
+if queued == 0 then
+  -- Nothing to wake for: the next due time goes back to the caller, which sets its timer.
   redis.call('DEL', WAKE)
 elseif woken > 0 or (max > 0 and taken == max and queued > 0) then
   wake(math.max(woken, 1))

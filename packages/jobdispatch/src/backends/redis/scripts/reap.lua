@@ -1,17 +1,16 @@
 --[[
 reap: running jobs whose lease ran out go back to the front of their level (`reapLeases` in
-lib.lua); then a bounded sweep drops finished records past their retention age (the finish script
-trims as jobs finish; this catches a queue where nothing finishes any more). Run by each working
-process every quarter lease.
+lib.lua); due jobs are queued (`promoteDue`: the backstop for a process that missed the event
+announcing them); done() sweeps finished records past their retention age (the finish script trims
+as jobs finish; this catches a queue where nothing finishes any more). Run by each working process
+every quarter lease, for the leases.
 
-KEYS: the fixed keys (keys.ts)      ARGV: the common ARGV (lib.lua), then: max leases, max records
-      per finished status
-Returns: {reclaimed, dropped}
+KEYS: the fixed keys (keys.ts)      ARGV: the common ARGV (lib.lua), then: max leases, max due jobs
+Returns: {reclaimed + queued, dueInMs}
 ]]
 
-local reclaimed = reapLeases(tonumber(ARGV[A + 1]), serverNow())
-local dropped = 0
-for status in pairs(RETAIN) do dropped = dropped + trim(status, tonumber(ARGV[A + 2])) end
+local woken = reapLeases(tonumber(ARGV[A + 1]), serverNow())
+woken = woken + promoteDue(tonumber(ARGV[A + 2]))
 done()
-if reclaimed > 0 then wake(reclaimed) end
-return { reclaimed, dropped }
+if woken > 0 then wake(woken) end
+return { woken, dueInMs() }

@@ -19,6 +19,7 @@ emit('retrying', id, name, level, NOW, ',"attempt":' .. (tonumber(r[5]) or 0) ..
   .. ',"delayMs":' .. jsonNumber(delayMs))
 if delayMs <= 0 then
   enqueue(id, level, name, false, { 'error', err, 'queuedAt', NOW, 'updatedAt', NOW })
+  wake(1)
 else
   local runAt = NOW + delayMs
   -- No `seq` while scheduled: the claim's token is void.
@@ -26,7 +27,6 @@ else
   redis.call('HSET', key, 'status', 'scheduled', 'runAt', runAt, 'error', err, 'updatedAt', NOW)
   schedule(id, name, runAt)
 end
--- Idle workers claim it, or recompute when to wake for the next due job.
-wake(1)
+-- A scheduled retry is announced by its `retrying` event: idle workers time their wake-up from it.
 done()
 return R.OK

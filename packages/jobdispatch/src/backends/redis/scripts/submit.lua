@@ -131,9 +131,11 @@ for i = A + 1, #ARGV, STRIDE do
   local reply = submitOne(ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), ARGV[i + 3],
     opt(ARGV[i + 4]), opt(ARGV[i + 5]), opt(ARGV[i + 6]), opt(ARGV[i + 7]), opt(ARGV[i + 8]),
     opt(ARGV[i + 9]))
-  if reply == R.OK or reply == R.SCHEDULED then queued = queued + 1 end
+  if reply == R.OK then queued = queued + 1 end
   replies[#replies + 1] = reply
 end
 done()
+-- Idle workers wake for what was queued; a scheduled job is announced by its `scheduled` event
+-- (every process times its wake-up from it) and by the `due` index the next claim reads.
 wake(queued)
 return replies
