@@ -57,7 +57,7 @@ export {
   type RetentionRule,
   type SubmitResult,
 } from './backend.js';
-export { MemoryBackend, type MemoryBackendOptions } from './backends/memory.js';
+export { MemoryBackend, type MemoryBackendOptions, type SetTimer } from './backends/memory.js';
 export {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_LEASE_MS,
@@ -67,6 +67,8 @@ export {
   type RedisBackendOptions,
 } from './backends/redis/index.js';
 export {
+  DEFAULT_LIST_LIMIT,
+  MAX_LIST_LIMIT,
   DEFAULT_STOP_TIMEOUT_MS,
   DEFAULT_WORKERS,
   Dispatcher,
