@@ -150,6 +150,8 @@ export interface JobCounts {
   readonly completed: number;
   readonly failed: number;
   readonly cancelled: number;
+  /** Redis only, and only when above 0: entries its scripts could not read and moved aside. */
+  readonly corrupt?: number;
 }
 
 export interface PausedState {
