@@ -189,7 +189,7 @@ describe('RedisBackend job store', redisSuite(), () => {
       failed: 0,
       cancelled: 0,
     });
-    await b.finish(claim!, { status: 'completed', result: null });
+    await b.finish(claim, { status: 'completed', result: null });
     assert.equal((await a.counts()).running, 0);
     assert.equal((await a.counts()).completed, 1);
   });

@@ -139,6 +139,8 @@ export class RedisBackend implements Backend {
       this.keys.wake,
       this.options.onError,
       () => this.promoteDue(),
+      this.options.now,
+      this.options.setTimer,
     );
     this.submits = new Batcher((items) => this.sendSubmits(items), MAX_BATCH);
     this.finishes = new Batcher((items) => this.sendFinishes(items), MAX_BATCH);
@@ -294,9 +296,10 @@ export class RedisBackend implements Backend {
   }
 
   async counts(name?: string): Promise<JobCounts> {
-    const [scheduled, queued, running, completed, failed, cancelled] = (await this.run('counts', [
-      encodeOptional(name),
-    ])) as number[];
+    const [scheduled, queued, running, completed, failed, cancelled, corrupt] = (await this.run(
+      'counts',
+      [encodeOptional(name)],
+    )) as number[];
     return {
       scheduled: scheduled!,
       queued: queued!,
@@ -304,6 +307,8 @@ export class RedisBackend implements Backend {
       completed: completed!,
       failed: failed!,
       cancelled: cancelled!,
+      // The queue's, with or without a name: a corrupt entry may have no readable type.
+      ...(corrupt! > 0 && { corrupt: corrupt! }),
     };
   }
 

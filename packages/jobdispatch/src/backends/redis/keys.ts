@@ -12,7 +12,7 @@
  * with the functions of `luaKeyPrelude()`, rendered from the same suffixes, so the two never
  * disagree.
  *
- * Fixed keys (KEYS[1..9]):
+ * Fixed keys (KEYS[1..8]):
  *   jd:{q}:seq       string  INCR counter: queue order (a queued entry's score) and fencing tokens
  *   jd:{q}:counts    hash    "0" | "1" | "2" -> jobs queued at that level (capacity, stats);
  *                            "corrupt" -> entries moved aside since the queue began

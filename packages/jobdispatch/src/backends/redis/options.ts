@@ -47,6 +47,12 @@ export interface RedisBackendOptions {
    * server's, the one clock every process shares).
    */
   readonly now?: () => number;
+  /**
+   * A timer on that clock: calls `callback` once `ms` have passed on it, and returns its cancel.
+   * The backend sets one, for the next due time, only while a scheduled job waits. Default: an
+   * unref'd `setTimeout`. Give it with `now` when the clock is not the real one.
+   */
+  readonly setTimer?: (callback: () => void, ms: number) => () => void;
   /** How long `open()` waits for Redis before failing with BACKEND_UNAVAILABLE. Default 3000. */
   readonly connectTimeoutMs?: number;
   /** Where errors that belong to no caller go (a lost connection, a malformed record). Default: a process warning. */
@@ -63,6 +69,7 @@ export interface ResolvedRedisOptions {
   readonly dedupTtlMs: number;
   readonly retention: ResolvedRetention;
   readonly now: () => number;
+  readonly setTimer: (callback: () => void, ms: number) => () => void;
   readonly connectTimeoutMs: number;
   readonly onError: (error: unknown) => void;
 }
@@ -87,6 +94,7 @@ export function resolveOptions(options: RedisBackendOptions): ResolvedRedisOptio
     dedupTtlMs,
     retention: resolveRetention(options.retention),
     now: options.now ?? Date.now,
+    setTimer: options.setTimer ?? realTimer,
     connectTimeoutMs: atLeast(
       'connectTimeoutMs',
       options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
@@ -95,6 +103,12 @@ export function resolveOptions(options: RedisBackendOptions): ResolvedRedisOptio
     onError:
       options.onError ?? ((error) => process.emitWarning(`jobdispatch redis: ${String(error)}`)),
   };
+}
+
+function realTimer(callback: () => void, ms: number): () => void {
+  const timer = setTimeout(callback, ms);
+  timer.unref();
+  return () => clearTimeout(timer);
 }
 
 function atLeast(field: string, value: number, min: number): number {

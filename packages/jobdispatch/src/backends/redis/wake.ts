@@ -20,9 +20,9 @@ export class WorkSignal {
   private popping = false;
   private closed = false;
   private readonly waiters = new Set<() => void>();
-  /** When the next scheduled job comes due, on this process's clock; undefined: none known. */
+  /** When the next scheduled job comes due, on the backend's clock; undefined: none known. */
   private nextDueAt: number | undefined;
-  private dueTimer: NodeJS.Timeout | undefined;
+  private cancelDueTimer: (() => void) | undefined;
   /** Set once this process claims: only a working process keeps a due timer. */
   private working = false;
 
@@ -31,6 +31,9 @@ export class WorkSignal {
     private readonly wakeKey: string,
     private readonly onError: (error: unknown) => void,
     private readonly onDue: () => void,
+    /** The backend's clock, and a timer on it (see `RedisBackendOptions.setTimer`). */
+    private readonly now: () => number,
+    private readonly setTimer: (callback: () => void, ms: number) => () => void,
   ) {}
 
   /** A claim is about to run: what arrived so far, it will see. */
@@ -41,13 +44,13 @@ export class WorkSignal {
   /** What a claim or promote read from the `due` index: how long until the next job is due (-1: none). */
   claimEnded(dueInMs: number): void {
     this.working = true;
-    this.nextDueAt = dueInMs >= 0 ? Date.now() + dueInMs : undefined;
+    this.nextDueAt = dueInMs >= 0 ? this.now() + dueInMs : undefined;
     this.armDueTimer();
   }
 
   /** Another process announced a job due in `dueInMs` (a `scheduled` or `retrying` event). */
   dueIn(dueInMs: number): void {
-    const at = Date.now() + Math.max(0, dueInMs);
+    const at = this.now() + Math.max(0, dueInMs);
     if (this.nextDueAt !== undefined && this.nextDueAt <= at) return;
     this.nextDueAt = at;
     this.armDueTimer();
@@ -96,20 +99,19 @@ export class WorkSignal {
   private armDueTimer(): void {
     this.disarmDueTimer();
     if (this.nextDueAt === undefined || this.closed || !this.working) return;
-    this.dueTimer = setTimeout(
+    this.cancelDueTimer = this.setTimer(
       () => {
-        this.dueTimer = undefined;
+        this.cancelDueTimer = undefined;
         if (this.waiters.size > 0) this.wakeAll();
         else this.onDue();
       },
-      Math.max(0, this.nextDueAt - Date.now()),
+      Math.max(0, this.nextDueAt - this.now()),
     );
-    this.dueTimer.unref();
   }
 
   private disarmDueTimer(): void {
-    clearTimeout(this.dueTimer);
-    this.dueTimer = undefined;
+    this.cancelDueTimer?.();
+    this.cancelDueTimer = undefined;
   }
 
   private wakeAll(): void {

@@ -318,19 +318,36 @@ local function endDedup(dedup, id, completed)
   if redis.call('GET', key) == id then redis.call('DEL', key) end
 end
 
--- Deletes a finished record and whatever points at it (not the global index: the caller does).
-local function dropRecord(id, status)
-  local key = jobKey(id)
-  local r = readFields(key, { 'name', 'dedupKey' })
-  if r ~= nil then
-    if r[1] then redis.call('ZREM', finishedKey(status, r[1]), id) end
-    if r[2] then
-      local dedup = dedupKey(r[2])
-      if redis.call('GET', dedup) == id then redis.call('DEL', dedup) end
+-- Deletes finished records of `status` and whatever points at them: their per-type index entries
+-- and a dedup key that names them (the caller takes them out of the global index). Batched: one
+-- ZREM per type, one DEL for the records.
+local function dropRecords(ids, status)
+  local byType, records = {}, {}
+  for _, id in ipairs(ids) do
+    local key = jobKey(id)
+    records[#records + 1] = key
+    local r = readFields(key, { 'name', 'dedupKey' })
+    if r ~= nil then
+      if r[1] then
+        local list = byType[r[1]]
+        if list == nil then
+          list = {}
+          byType[r[1]] = list
+        end
+        list[#list + 1] = id
+      end
+      if r[2] then
+        local dedup = dedupKey(r[2])
+        if redis.call('GET', dedup) == id then redis.call('DEL', dedup) end
+      end
     end
   end
-  redis.call('DEL', key)
+  for jobType, list in pairs(byType) do callInChunks('ZREM', finishedKey(status, jobType), list, 1000) end
+  for first = 1, #records, 1000 do
+    redis.call('DEL', unpack(records, first, math.min(first + 999, #records)))
+  end
 end
+local function dropRecord(id, status) dropRecords({ id }, status) end
 
 -- Drops the oldest records of `status` beyond its count, then those past its age: at most
 -- `budget` per call (a bounded sweep; the next call goes on).
@@ -346,8 +363,9 @@ local function trim(status, budget)
       'LIMIT', #ids, budget - #ids)
     for _, id in ipairs(old) do ids[#ids + 1] = id end
   end
-  for _, id in ipairs(ids) do dropRecord(id, status) end
-  if #ids > 0 then callInChunks('ZREM', index, ids, 1000) end
+  if #ids == 0 then return 0 end
+  dropRecords(ids, status)
+  callInChunks('ZREM', index, ids, 1000)
   return #ids
 end
 
