@@ -9,6 +9,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Dispatcher } from 'jobdispatch';
 import { HttpError, errorAnswer } from './http-errors.js';
 import { jobRoutes } from './routes/jobs.js';
+import { queueRoutes } from './routes/queue.js';
 import { systemRoutes } from './routes/system.js';
 import { webRoutes } from './web/pages.js';
 
@@ -97,6 +98,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   const helpers: RouteHelpers = { requireAdmin: adminCheck(deps.adminToken) };
   systemRoutes(app, deps.dispatcher);
   jobRoutes(app, { dispatcher: deps.dispatcher, requireAdmin: helpers.requireAdmin });
+  queueRoutes(app, { dispatcher: deps.dispatcher, requireAdmin: helpers.requireAdmin });
   deps.routes?.(app, helpers);
   webRoutes(app);
   app.get('/docs', { schema: { hide: true } }, () => app.swagger());
