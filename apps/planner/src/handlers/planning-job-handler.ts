@@ -1,5 +1,5 @@
 /**
- * The `Planning` job type (the seed's PlanningJobHandler): params are a planning request; the
+ * The `Planning` job type: params are a planning request; the
  * handler answers from the solution store when the key is there, and otherwise solves, stores
  * the solution set under its cache key for 24 h and returns the requested number of plans. It is
  * a thin adapter: validation, geocoding and solving live in planning/. A request that can never
