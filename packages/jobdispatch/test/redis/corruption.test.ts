@@ -1,8 +1,9 @@
 /**
- * Corrupted Redis data never stalls the queue nor strands a good job: a queue entry whose record
- * is missing or not a hash, a type listed in a level's type set whose queue is a string
- * (WRONGTYPE), a queued record missing a field the claim needs. Each is moved aside (counted by
- * `corrupt()`), and every good job around it runs to the end.
+ * Corrupted Redis data never stalls the queue nor strands a good job: a queue entry that is not
+ * "<seq>:<id>", an entry whose record is not a hash, a type listed in a level's type set whose
+ * queue is a string (WRONGTYPE), a type set that is not a set, a queued record missing a field the
+ * claim needs. Each is moved aside (counted by `corrupt()` and `counts().corrupt`), and every good
+ * job around it runs to the end.
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, describe, it } from 'node:test';
@@ -65,21 +66,24 @@ describe('RedisBackend with corrupted keys', redisSuite(), () => {
   afterEach(() => Promise.all(open.splice(0).map((b) => b.close())));
   after(() => deleteQueues(queues));
 
-  it('moves aside a queue entry whose record is missing or not a hash, and runs the jobs behind it', async () => {
+  it('moves aside a queue entry with no ":" and one whose record is not a hash, and runs the jobs around them', async () => {
     const b = backend();
     const before = await goodJobs(b, 3);
     await withRedis(async (redis) => {
-      await redis.zadd(`${b.keyPrefix}q:1:T`, '0', 'ghost'); // no record at all
+      await redis.lpush(`${b.keyPrefix}q:1:T`, 'no-separator');
       await redis.set(`${b.keyPrefix}j:string`, 'not a hash');
-      await redis.zadd(`${b.keyPrefix}q:1:T`, '0', 'string');
+      await redis.lpush(`${b.keyPrefix}q:1:T`, '-999:string');
     });
-    const after_ = await goodJobs(b, 3, 0);
+    const after_ = await goodJobs(b, 3);
     const ran = await drain(b);
     assert.deepEqual(ran, [...before, ...after_]);
     await assertAllCompleted(b, ran);
     const { count, recent } = await b.corrupt();
     assert.equal(count, 2);
-    assert.ok(recent.some((note) => note.key.endsWith('j:ghost') && /missing/.test(note.reason)));
+    assert.equal((await b.counts()).corrupt, 2);
+    assert.ok(
+      recent.some((note) => note.key.endsWith('q:1:T') && /no-separator/.test(note.reason)),
+    );
     const moved = recent.find((note) => note.key.endsWith('j:string'));
     assert.ok(moved?.movedTo, 'the string record was renamed aside');
     await withRedis(async (redis) => {
@@ -92,7 +96,7 @@ describe('RedisBackend with corrupted keys', redisSuite(), () => {
     const good = await goodJobs(b, 4, 2);
     await withRedis(async (redis) => {
       await redis.sadd(`${b.keyPrefix}t:2`, 'Broken');
-      await redis.set(`${b.keyPrefix}q:2:Broken`, 'a string, not a sorted set');
+      await redis.set(`${b.keyPrefix}q:2:Broken`, 'a string, not a list');
     });
     const ran = await drain(b);
     assert.deepEqual(ran.sort(), [...good].sort());

@@ -165,6 +165,23 @@ describe('RedisBackend job store', redisSuite(), () => {
     });
   });
 
+  it('fails only the submit whose params JSON cannot hold, not the others of its batch', async () => {
+    const b = backend(randomQueue('batch'));
+    const outcomes = await Promise.allSettled([
+      b.submit(createJob({ id: 'ok-1', name: 'T' })),
+      b.submit(createJob({ id: 'bad', name: 'T', params: { n: 1n } })),
+      b.submit(createJob({ id: 'ok-2', name: 'T' })),
+    ]);
+    assert.deepEqual(
+      outcomes.map((o) => o.status),
+      ['fulfilled', 'rejected', 'fulfilled'],
+    );
+    const reason = (outcomes[1] as PromiseRejectedResult).reason as Error;
+    assert.match(reason.message, /^params must be JSON-serialisable/);
+    assert.equal(await b.get('bad'), undefined);
+    assert.equal((await b.counts()).queued, 2);
+  });
+
   it('counts exactly across processes, from the indexes', async () => {
     const queue = randomQueue('counts');
     const [a, b] = [backend(queue), backend(queue)];

@@ -15,6 +15,7 @@
  * Fixed keys (KEYS[1..8]):
  *   jd:{q}:seq       string  INCR counter: queue order (a queued entry's score) and fencing tokens
  *   jd:{q}:counts    hash    "0" | "1" | "2" -> jobs queued at that level (capacity, stats);
+ *                            "type:<name>" -> jobs of that type queued (all levels);
  *                            "corrupt" -> entries moved aside since the queue began
  *   jd:{q}:leases    zset    running job id -> lease deadline (Redis server ms)
  *   jd:{q}:due       zset    scheduled job id -> due time (ms, the backend's clock): every
@@ -32,8 +33,10 @@
  *   jd:{q}:d:<dedupKey>       string the id of the execution that owns this dedup key; deleted
  *                                    when that execution fails, is cancelled, or its record goes
  *   jd:{q}:t:<level>          set   job types with entries in that level's queues
- *   jd:{q}:q:<level>:<type>   zset  queued job id -> seq (run order; a job put back at the front
- *                                   gets a negative seq); the record's `seq` equals its score
+ *   jd:{q}:q:<level>:<type>   list  "<seq>:<id>" entries in claim order (seqs grow from head to
+ *                                   tail; a job put back at the front gets a negative seq); an
+ *                                   entry is live while its record is queued with that seq, else
+ *                                   stale, dropped when it reaches the head (see lib.lua)
  *   jd:{q}:s:<type>           zset  scheduled job id -> due time (the per-type view of `due`)
  *   jd:{q}:r:<type>           zset  running job id -> startedAt
  *   jd:{q}:f:<status>         zset  finished job id -> finishedAt, status completed | failed |
@@ -42,7 +45,10 @@
  *   jd:{q}:x:<seq>            any   a key moved aside as corrupt (renamed; expires after 7 days)
  *
  * Every index is changed only by the scripts, in the same script call as the record, so counts
- * (ZCARD of an index) are exact and a list page is a range read, never a scan of keys.
+ * (the queue counters, ZCARDs of the sorted sets) are exact and a list page is a range read,
+ * never a scan of keys. Queues are lists, not sorted sets, because a waiting job is the common
+ * case and a list entry costs about 45 bytes against about 135 in a sorted set (measured with
+ * MEMORY USAGE on 50,000 entries), and LPOP/RPUSH are cheaper than ZPOPMIN/ZADD.
  */
 import { invalidArgument } from '../../errors.js';
 

@@ -10,10 +10,12 @@ normal > low, except that with aging a head that waited past its level's limit c
 up. When one type is all the best level can offer (and aging is off), its entries are popped in
 bulk.
 
-Every entry is checked before anything is written for it: an entry whose record cannot be read,
-is not queued with the entry's seq, or lacks a field the claim needs, is taken out of its queue and
-moved aside (`moveAside`, `corrupt`), its record failed with MALFORMED_RECORD when it is a hash; a
-queue or type set of the wrong type is moved aside too. The claim goes on with the next entry.
+Every entry is checked before anything is written for it. A stale entry (its record is gone, or no
+longer queued with the entry's seq) is dropped, as it always was. What no script would write is
+moved aside and noted (`corrupt`): an entry that is not "<seq>:<id>", a record that is not a hash
+(renamed aside), a live record lacking a field the claim needs (failed with MALFORMED_RECORD, so
+nobody waits for it), a queue or a type set of the wrong type (renamed aside, the counts rebuilt).
+The claim goes on with the next entry.
 
 KEYS: the fixed keys (keys.ts)      ARGV: the common ARGV (lib.lua), then: max,
       then pairs: job type, starts left (only types with a cap)
@@ -55,13 +57,11 @@ local STATUS, SEQ_FIELD = CLAIM_FIELD.status, CLAIM_FIELD.seq
 local function readRecord(id)
   return readFields(jobKey(id), CLAIM_READ_FIELDS)
 end
-
--- Why a queued entry (id, score) of queue (level, jobType) cannot be claimed, or nil.
-local function problemOf(values, score, level, jobType)
+-- What the entry (seq, id) of queue (level, jobType) is: 'live', 'stale' (dropped quietly), or
+-- a problem to set aside.
+local function problemOf(values, seq, level, jobType)
   if values == nil then return 'its record is not a hash' end
-  if values[STATUS] == false then return 'its record is missing' end
-  if values[STATUS] ~= 'queued' then return 'its record is ' .. tostring(values[STATUS]) .. ', not queued' end
-  if tonumber(values[SEQ_FIELD]) ~= tonumber(score) then return 'its record has another seq' end
+  if values[STATUS] ~= 'queued' or values[SEQ_FIELD] ~= seq then return 'stale' end
   if values[CLAIM_FIELD.name] ~= jobType then return 'its record names another type' end
   if values[CLAIM_FIELD.priority] ~= tostring(level) then return 'its record has another priority' end
   if not isNumber(values[CLAIM_FIELD.createdAt]) then return 'createdAt is not a number' end
@@ -69,59 +69,72 @@ local function problemOf(values, score, level, jobType)
   if values[CLAIM_FIELD.attempts] and not isNumber(values[CLAIM_FIELD.attempts]) then
     return 'attempts is not a number'
   end
-  return nil
+  return 'live'
 end
 
--- An entry already out of its queue (and its count) that cannot be claimed: note it, and end a
--- queued record that is a hash as failed (so nobody waits for it); move aside one that is not.
+-- Levels whose counts are rebuilt at the end, from the lists (after a corrupt list or type set:
+-- how many live entries it held cannot be known otherwise).
+local RECOUNT = false
+
+-- An entry already popped from its list that cannot be claimed: a live record that is a hash is
+-- failed (so nobody waits for it); one that is not a hash is renamed aside.
 local function setAside(id, values, level, jobType, reason)
   local key = jobKey(id)
   local message = 'the queue entry of job "' .. id .. '" could not be claimed: ' .. reason
   local err = cjson.encode({ code = 'MALFORMED_RECORD', message = message })
-  if values == nil or values[STATUS] == false then
+  if values == nil then
     moveAside(key, message)
+    -- Its entry was live or not, nobody can tell: the counts are rebuilt.
+    RECOUNT = true
     emit('failed', id, jobType, level, NOW, ',"error":' .. err)
-  elseif values[STATUS] == 'queued' then
-    noteCorrupt(key, message)
-    local fields = { 'error', err, 'name', jobType, 'priority', level }
-    if not isNumber(values[CLAIM_FIELD.createdAt]) then
-      fields[#fields + 1] = 'createdAt'
-      fields[#fields + 1] = NOW
-    end
-    if values[CLAIM_FIELD.attempts] and not isNumber(values[CLAIM_FIELD.attempts]) then
-      fields[#fields + 1] = 'attempts'
-      fields[#fields + 1] = 0
-    end
-    redis.call('HDEL', key, 'seq')
-    settle(id, jobType, 'failed', fields)
-    emit('failed', id, jobType, level, NOW, ',"error":' .. err)
-  else
-    -- A record in another state with a stray entry: the entry was the problem; it is gone.
-    noteCorrupt(key, message)
+    return
   end
+  noteCorrupt(key, message)
+  local fields = { 'error', err, 'name', jobType, 'priority', level }
+  if not isNumber(values[CLAIM_FIELD.createdAt]) then
+    fields[#fields + 1] = 'createdAt'
+    fields[#fields + 1] = NOW
+  end
+  if values[CLAIM_FIELD.attempts] and not isNumber(values[CLAIM_FIELD.attempts]) then
+    fields[#fields + 1] = 'attempts'
+    fields[#fields + 1] = 0
+  end
+  unqueue(id, level, jobType)
+  settle(id, jobType, 'failed', fields)
+  emit('failed', id, jobType, level, NOW, ',"error":' .. err)
 end
 
--- Rebuilds the type set of a level from every known type (after it was moved aside), and the
--- level's count from its queues.
-local function rebuildLevel(level)
-  local total = 0
+-- Rebuilds every type set and queue count from the lists of every known type: O(queued), run
+-- only after corruption.
+local function recount()
   local types = redis.pcall('SMEMBERS', TYPES)
   if type(types) ~= 'table' or types.err then types = {} end
-  for _, jobType in ipairs(types) do
-    local n = redis.pcall('ZCARD', listKey(level, jobType))
-    if type(n) == 'number' and n > 0 then
-      total = total + n
-      redis.call('SADD', typesKey(level), jobType)
+  local levelTotals = { [0] = 0, [1] = 0, [2] = 0 }
+  local typeTotals = {}
+  for level = 0, 2 do
+    for _, jobType in ipairs(types) do
+      local entries = redis.pcall('LRANGE', listKey(level, jobType), 0, -1)
+      if type(entries) == 'table' and not entries.err and #entries > 0 then
+        redis.call('SADD', typesKey(level), jobType)
+        for _, entry in ipairs(entries) do
+          local seq, id = parseEntry(entry)
+          local r = seq and readFields(jobKey(id), { 'status', 'seq' })
+          if r and r[1] == 'queued' and r[2] == seq then
+            levelTotals[level] = levelTotals[level] + 1
+            typeTotals[jobType] = (typeTotals[jobType] or 0) + 1
+          end
+        end
+      end
     end
   end
-  addCount(level, total - countAt(level))
+  for level = 0, 2 do addTo(LEVEL_FIELD[level], levelTotals[level] - countAt(level)) end
+  for _, jobType in ipairs(types) do
+    local field = 'type:' .. jobType
+    addTo(field, (typeTotals[jobType] or 0) - countOf(field))
+  end
 end
 
--- Levels where a corrupt entry was found: their count is rebuilt from the queues at the end (an
--- entry written behind the scripts' back was never counted).
-local RECOUNT = {}
-
--- heads[level][type]: the queue's claimable head {seq, id, values, list}, or false when empty.
+-- heads[level][type]: the list's live head {seq, id, values, list}, or false when empty.
 local heads = { [0] = {}, [1] = {}, [2] = {} }
 local typesOf = {}
 
@@ -131,8 +144,9 @@ local function typesAt(level)
     types = redis.pcall('SMEMBERS', typesKey(level))
     if type(types) ~= 'table' or types.err then
       moveAside(typesKey(level), 'the type set of a level is not a set')
-      rebuildLevel(level)
-      types = redis.call('SMEMBERS', typesKey(level))
+      RECOUNT = true
+      -- Every known type may have entries at this level: headOf drops the empty ones.
+      types = redis.call('SMEMBERS', TYPES)
     end
     typesOf[level] = types
   end
@@ -144,30 +158,34 @@ local function headOf(level, jobType)
   if cached ~= nil then return cached end
   local list = listKeyOf(level, jobType)
   while true do
-    local entry = redis.pcall('ZRANGE', list, 0, 0, 'WITHSCORES')
-    if type(entry) ~= 'table' or entry.err then
-      moveAside(list, 'a queue that is not a sorted set')
+    local entry = redis.pcall('LINDEX', list, 0)
+    if type(entry) == 'table' and entry.err then
+      moveAside(list, 'a queue that is not a list')
       redis.call('SREM', typesKey(level), jobType)
-      rebuildLevel(level)
+      RECOUNT = true
       heads[level][jobType] = false
       return false
     end
-    if entry[1] == nil then
+    if not entry then
       redis.call('SREM', typesKey(level), jobType)
       heads[level][jobType] = false
       return false
     end
-    local id, score = entry[1], entry[2]
-    local values = readRecord(id)
-    local problem = problemOf(values, score, level, jobType)
-    if problem == nil then
-      local head = { seq = tonumber(score), id = id, values = values, list = list }
-      heads[level][jobType] = head
-      return head
+    local seq, id = parseEntry(entry)
+    if seq == nil then
+      redis.call('LPOP', list)
+      noteCorrupt(list, 'an entry that is not "<seq>:<id>": ' .. string.sub(tostring(entry), 1, 200))
+    else
+      local values = readRecord(id)
+      local problem = problemOf(values, seq, level, jobType)
+      if problem == 'live' then
+        local head = { seq = tonumber(seq), id = id, values = values, list = list }
+        heads[level][jobType] = head
+        return head
+      end
+      redis.call('LPOP', list)
+      if problem ~= 'stale' then setAside(id, values, level, jobType, problem) end
     end
-    if redis.call('ZREM', list, id) == 1 then addCount(level, -1) end
-    setAside(id, values, level, jobType, problem)
-    RECOUNT[level] = true
   end
 end
 
@@ -214,6 +232,7 @@ local function take(id, values, jobType, level)
   redis.call('HSET', key, 'status', 'running', 'attempts', attempt, 'startedAt', NOW, 'updatedAt', NOW)
   if values[CLAIM_FIELD.progress] then redis.call('HDEL', key, 'progress') end
   holdLease(id, jobType, clock + LEASE_MS, NOW)
+  addCount(level, jobType, -1)
   if left[jobType] ~= nil then left[jobType] = left[jobType] - 1 end
   emit('started', id, jobType, level, NOW,
     ',"attempt":' .. attempt .. ',"waitMs":' .. jsonNumber(NOW - tonumber(values[CLAIM_FIELD.queuedAt])))
@@ -241,30 +260,32 @@ while taken < max do
   heads[level][jobType] = nil
   local sole = not aging and soleType(level)
   if sole then
-    -- Bulk: nothing else at this level or above can be chosen before this queue runs dry.
+    -- Bulk: nothing else at this level or above can be chosen before this list runs dry.
     local want = max - taken
     if left[jobType] ~= nil and left[jobType] < want then want = left[jobType] end
-    local entries = redis.call('ZPOPMIN', head.list, want)
-    addCount(level, -#entries / 2)
-    for i = 1, #entries, 2 do
-      local id, score = entries[i], entries[i + 1]
-      local values = id == head.id and head.values or readRecord(id)
-      local problem = id ~= head.id and problemOf(values, score, level, jobType) or nil
-      if problem == nil then
-        take(id, values, jobType, level)
+    local entries = redis.call('LPOP', head.list, want) or {}
+    for _, entry in ipairs(entries) do
+      local seq, id = parseEntry(entry)
+      if seq == nil then
+        noteCorrupt(head.list, 'an entry that is not "<seq>:<id>": ' .. string.sub(tostring(entry), 1, 200))
       else
-        setAside(id, values, level, jobType, problem)
-        RECOUNT[level] = true
+        local values = id == head.id and head.values or readRecord(id)
+        local problem = id == head.id and 'live' or problemOf(values, seq, level, jobType)
+        if problem == 'live' then
+          take(id, values, jobType, level)
+        elseif problem ~= 'stale' then
+          setAside(id, values, level, jobType, problem)
+        end
       end
     end
   else
-    if redis.call('ZREM', head.list, head.id) == 1 then addCount(level, -1) end
+    redis.call('LPOP', head.list)
     take(head.id, head.values, jobType, level)
   end
 end
 
 flushIndexes()
-for level in pairs(RECOUNT) do rebuildLevel(level) end
+if RECOUNT then recount() end
 
 -- Wake tokens are hints that work may be there: drop them when there is none; pass one on when
 -- this claim had to leave work behind for another worker.

@@ -1,6 +1,7 @@
 --[[
-counts: the records kept in each status (for one type with a name), from the indexes: ZCARDs, and
-for finished statuses a ZCOUNT of those still within their retention age. Read only.
+counts: the records kept in each status (for one type with a name), from the indexes: the queue
+counters (live entries), ZCARDs, and for finished statuses a ZCOUNT of those still within their
+retention age. Read only.
 
 KEYS: the fixed keys (keys.ts)      ARGV: the common ARGV (lib.lua), then: name ('' or '=' .. name)
 Returns: {scheduled, queued, running, completed, failed, cancelled, corrupt}
@@ -21,7 +22,7 @@ end
 local scheduled, queued, running
 if name then
   scheduled = card(scheduledKey(name))
-  queued = card(listKey(0, name)) + card(listKey(1, name)) + card(listKey(2, name))
+  queued = tonumber(redis.call('HGET', COUNTS, 'type:' .. name) or '0') or 0
   running = card(runningKey(name))
 else
   scheduled = card(DUE)

@@ -10,12 +10,18 @@ Common ARGV (scripts.ts passes them first, the script's own arguments follow fro
   12 aging limit for normal (ms, 0 = off), 13 aging limit for low (ms, 0 = off)
 
 Invariants kept by these helpers (see keys.ts for the indexes):
-- A record's status and the indexes agree: a queued job is in exactly one q:<level>:<type> with
-  its record's `seq` as score; a scheduled one in `due` and s:<type>; a running one in `leases`
-  and r:<type>; a finished one in f:<status> and f:<status>:<type>. Every move between states
-  changes the record and both indexes in the same script, so counts are ZCARDs and exact.
-- COUNTS[level] counts the entries of the level's queues: it changes by what ZADD and ZREM report,
-  so it cannot drift from the indexes.
+- A queued job has exactly one live entry "<seq>:<id>" in the list q:<level>:<type>, and its
+  record's `seq` field equals that entry's seq. Entries whose seq or status no longer match (the
+  job was cancelled, removed, promoted, claimed or queued again since) are stale and are dropped
+  when they reach the head (or skipped by a listing): cancel and promotion are O(1).
+- Within one list, seqs only grow from head to tail: back pushes take +seq, front pushes -seq. So a
+  list is in claim order, and a listing finds a position by seq.
+- COUNTS "<level>" and "type:<name>" count live entries only: they change exactly when an entry is
+  pushed or a record's `seq` is taken (HDEL seq reports whether it was there), never twice.
+- The other states are sorted sets that agree with the record's status: a scheduled job is in
+  `due` and s:<type>; a running one in `leases` and r:<type>; a finished one in f:<status> and
+  f:<status>:<type>. Every move changes the record and the indexes in the same script, so those
+  counts are ZCARDs and exact.
 - The fencing token of a claim is the seq of the entry it took: unique per claim, and void once
   the job is queued again (a new seq), scheduled for a retry (no seq) or finished (not running).
 - A script reads and checks everything it uses before it writes: what it cannot read (a key of
@@ -108,19 +114,25 @@ local function emit(eventType, id, name, priority, at, extra)
     .. ',"at":' .. AT_JSON .. (extra or '') .. '}'
 end
 
-local function countAt(level)
-  level = tonumber(level)
-  local count = COUNT[level]
+-- Counters of the COUNTS hash, read once per script and written back by done(): "<level>" and
+-- "type:<name>" (live queue entries), cached here with their pending deltas.
+local function countOf(field)
+  local count = COUNT[field]
   if count == nil then
-    count = tonumber(redis.call('HGET', COUNTS, level) or '0') or 0
-    COUNT[level] = count
+    count = tonumber(redis.call('HGET', COUNTS, field) or '0') or 0
+    COUNT[field] = count
   end
   return count
 end
-local function addCount(level, n)
-  level = tonumber(level)
-  COUNT[level] = countAt(level) + n
-  COUNT_DELTA[level] = (COUNT_DELTA[level] or 0) + n
+local function addTo(field, n)
+  COUNT[field] = countOf(field) + n
+  COUNT_DELTA[field] = (COUNT_DELTA[field] or 0) + n
+end
+local LEVEL_FIELD = { [0] = '0', [1] = '1', [2] = '2' }
+local function countAt(level) return countOf(LEVEL_FIELD[tonumber(level)]) end
+local function addCount(level, jobType, n)
+  addTo(LEVEL_FIELD[tonumber(level)], n)
+  addTo('type:' .. jobType, n)
 end
 
 -- Calls `command key values...` in chunks of `step` values (unpack has a stack limit); returns
@@ -135,8 +147,8 @@ end
 
 -- Buffered index writes: ZADDs (score, member pairs) and ZREMs per key, in first-use order.
 local ZADDS, ZADD_ORDER, ZREMS, ZREM_ORDER, SADDS = {}, {}, {}, {}, {}
--- The level of each queue key written to, so its count follows what ZADD reports.
-local QUEUE_LEVEL = {}
+-- Buffered back pushes of queue entries, per list in first-use order.
+local PUSHES, PUSH_ORDER = {}, {}
 local function zaddLater(key, score, member)
   local values = ZADDS[key]
   if values == nil then
@@ -167,12 +179,9 @@ end
 
 local function flushIndexes()
   for _, key in ipairs(ZADD_ORDER) do
-    local values = ZADDS[key]
-    local added = callInChunks('ZADD', key, values, 1000)
-    local level = QUEUE_LEVEL[key]
-    -- An entry that was already there (only after corruption) was counted once too often.
-    if level ~= nil and added ~= #values / 2 then addCount(level, added - #values / 2) end
+    callInChunks('ZADD', key, ZADDS[key], 1000)
   end
+  for _, list in ipairs(PUSH_ORDER) do callInChunks('RPUSH', list, PUSHES[list], 1000) end
   for _, key in ipairs(ZREM_ORDER) do callInChunks('ZREM', key, ZREMS[key], 1000) end
   for key, members in pairs(SADDS) do
     local list = {}
@@ -180,6 +189,7 @@ local function flushIndexes()
     callInChunks('SADD', key, list, 1000)
   end
   ZADDS, ZADD_ORDER, ZREMS, ZREM_ORDER, SADDS = {}, {}, {}, {}, {}
+  PUSHES, PUSH_ORDER = {}, {}
 end
 
 local function levelName(level)
@@ -233,23 +243,38 @@ local function listKeyOf(level, jobType)
   if list == nil then
     list = listKey(level, jobType)
     LIST_KEYS[key] = list
-    QUEUE_LEVEL[list] = tonumber(level)
   end
   return list
 end
 
--- Puts a job in the queue: an entry at the back (or the front) of its (level, type) queue, and
+-- An entry's seq and id, or nil when it is not "<integer>:<id>".
+local function parseEntry(entry)
+  if type(entry) ~= 'string' then return nil end
+  local sep = string.find(entry, ':', 1, true)
+  if sep == nil or sep == 1 or sep == #entry then return nil end
+  local seq = string.sub(entry, 1, sep - 1)
+  if not string.find(seq, '^%-?%d+$') then return nil end
+  return seq, string.sub(entry, sep + 1)
+end
+
+-- Puts a job in the queue: a new entry at the back (or the front) of its (level, type) list, and
 -- writes `fields` (a flat list of further record fields) with the queue fields in one HSET.
 local function enqueue(id, level, jobType, front, fields)
   local seq = nextSeq(front)
   local list = listKeyOf(level, jobType)
   if front then
-    if redis.call('ZADD', list, seq, id) == 1 then addCount(level, 1) end
+    redis.call('LPUSH', list, seq .. ':' .. id)
   else
-    zaddLater(list, seq, id)
-    addCount(level, 1)
+    local entries = PUSHES[list]
+    if entries == nil then
+      entries = {}
+      PUSHES[list] = entries
+      PUSH_ORDER[#PUSH_ORDER + 1] = list
+    end
+    entries[#entries + 1] = seq .. ':' .. id
   end
   saddLater(typesKey(level), jobType)
+  addCount(level, jobType, 1)
   fields[#fields + 1] = 'status'
   fields[#fields + 1] = 'queued'
   fields[#fields + 1] = 'seq'
@@ -257,12 +282,9 @@ local function enqueue(id, level, jobType, front, fields)
   redis.call('HSET', jobKey(id), unpack(fields))
 end
 
--- Takes a queued job's entry out of its queue (and out of the count), and its seq off the record.
+-- Takes a queued job's live entry out of the counts (the entry itself goes stale, see above).
 local function unqueue(id, level, jobType)
-  local list = listKeyOf(level, jobType)
-  if ZADDS[list] ~= nil then flushIndexes() end
-  if redis.call('ZREM', list, id) == 1 then addCount(level, -1) end
-  redis.call('HDEL', jobKey(id), 'seq')
+  if redis.call('HDEL', jobKey(id), 'seq') == 1 then addCount(level, jobType, -1) end
 end
 
 -- Scheduled jobs: in `due` and s:<type>, by due time.
@@ -386,8 +408,8 @@ end
 -- writes ends with it.
 local function done()
   flushIndexes()
-  for level, delta in pairs(COUNT_DELTA) do
-    if delta ~= 0 then redis.call('HINCRBY', COUNTS, level, delta) end
+  for field, delta in pairs(COUNT_DELTA) do
+    if delta ~= 0 then redis.call('HINCRBY', COUNTS, field, delta) end
   end
   COUNT_DELTA = {}
   -- What finished is trimmed to its retention; every status loses at most SWEEP_LIMIT more that

@@ -1,9 +1,12 @@
 --[[
-list: one page of the jobs in one status (for one type with a name), read from the indexes: a
-range read per index, O(limit + log n), never a scan. Orders: queued by level high first, then
-seq (claim order); scheduled by due time; running by start; finished newest first. Ties of a
-score are kept in member (id) order, so the position (score, id) after the last job returned is a
-total order and paging neither repeats nor skips a job that stays in its state.
+list: one page of the jobs in one status (for one type with a name), read from the indexes, never
+a scan of keys. Orders: queued by level high first, then seq (claim order: each type's list is in
+seq order, and the lists of a level are merged); scheduled by due time; running by start; finished
+newest first. A sorted set page is a range read from the cursor's rank, O(limit + log n); a
+list page starts at the cursor's entry (LPOS) or, when it left, at the first larger seq (binary
+search), then reads on, skipping stale entries. Ties of a score are kept in member (id) order, so
+the position (score, id) after the last job returned is a total order and paging neither repeats
+nor skips a job that stays in its state.
 
 Read only: it writes nothing (records past their retention are skipped; a sweep drops them).
 
@@ -82,6 +85,52 @@ local function pageOfMany(keys, rev, cs, cid, n)
   return out
 end
 
+-- Up to n live entries {id, seq} of one queue list after position (cs, cid), in list order.
+local function listPage(list, cs, cid, n)
+  local len = redis.pcall('LLEN', list)
+  if type(len) ~= 'number' or len == 0 then return {} end
+  local start = 0
+  if cs ~= nil then
+    local pos = cid and redis.call('LPOS', list, jsonNumber(cs) .. ':' .. cid)
+    if pos then
+      start = pos + 1
+    else
+      local lo, hi = 0, len
+      while lo < hi do
+        local mid = math.floor((lo + hi) / 2)
+        local seq = parseEntry(redis.call('LINDEX', list, mid))
+        if seq and tonumber(seq) <= cs then lo = mid + 1 else hi = mid end
+      end
+      start = lo
+    end
+  end
+  local out = {}
+  while #out < n and start < len do
+    local chunk = redis.call('LRANGE', list, start, start + n - 1)
+    if #chunk == 0 then break end
+    for _, entry in ipairs(chunk) do
+      local seq, id = parseEntry(entry)
+      if seq and #out < n then
+        local r = readFields(jobKey(id), { 'status', 'seq' })
+        if r and r[1] == 'queued' and r[2] == seq then out[#out + 1] = { id, tonumber(seq) } end
+      end
+    end
+    start = start + #chunk
+  end
+  return out
+end
+
+local function listPageOfMany(lists, cs, cid, n)
+  local all = {}
+  for _, list in ipairs(lists) do
+    for _, entry in ipairs(listPage(list, cs, cid, n)) do all[#all + 1] = entry end
+  end
+  table.sort(all, function(a, b) return before(a, b, false) end)
+  local out = {}
+  for i = 1, math.min(n, #all) do out[i] = all[i] end
+  return out
+end
+
 local replies = {}
 local found = 0
 -- Adds the records of `entries` that are kept; returns the last entry looked at.
@@ -94,7 +143,10 @@ local function collect(entries, level)
     if type(record) == 'table' and not record.err and #record > 0 then
       local fields = {}
       for i = 1, #record, 2 do fields[record[i]] = record[i + 1] end
-      if fields.status == status and (not FINISHED[status] or retained(status, fields.finishedAt)) then
+      local current = fields.status == status
+        and (status ~= 'queued' or tonumber(fields.seq) == entry[2])
+        and (not FINISHED[status] or retained(status, fields.finishedAt))
+      if current then
         replies[#replies + 1] = entry[1]
         replies[#replies + 1] = jsonNumber(entry[2])
         replies[#replies + 1] = level or ''
@@ -131,7 +183,7 @@ if status == 'queued' then
     else for _, jobType in ipairs(typeList(typesKey(level))) do keys[#keys + 1] = listKey(level, jobType) end end
     local cs, cid = nil, nil
     if level == cursorLevel then cs, cid = cursorScore, cursorId end
-    walk(function(s, i, n) return pageOfMany(keys, false, s, i, n) end, level, cs, cid)
+    walk(function(s, i, n) return listPageOfMany(keys, s, i, n) end, level, cs, cid)
     if found >= count then break end
   end
 elseif status == 'scheduled' then
