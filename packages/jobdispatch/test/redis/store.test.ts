@@ -137,8 +137,8 @@ describe('RedisBackend job store', redisSuite(), () => {
       const keys = await redis.keys(`${b.keyPrefix}*`);
       assert.equal(keys.filter((key) => key.includes(':j:')).length, 3, keys.join(', '));
       for (const key of keys) assert.equal(await redis.pttl(key), -1, `${key} has no TTL`);
-      assert.equal(await redis.zcard(`${b.keyPrefix}f:completed`), 3);
       assert.equal(await redis.zcard(`${b.keyPrefix}f:completed:T`), 3);
+      assert.equal(await redis.hget(`${b.keyPrefix}counts`, 'done:completed'), '3');
     });
   });
 
@@ -160,7 +160,7 @@ describe('RedisBackend job store', redisSuite(), () => {
     assert.equal(fresh.kind, 'queued', 'its dedup key no longer absorbs');
     await withRedis(async (redis) => {
       assert.equal(await redis.exists(`${b.keyPrefix}j:old`), 0, 'the write swept the record');
-      assert.equal(await redis.zcard(`${b.keyPrefix}f:completed`), 0);
+      assert.equal(await redis.zcard(`${b.keyPrefix}f:completed:T`), 0);
       assert.equal(await redis.get(`${b.keyPrefix}d:k`), 'new');
     });
   });

@@ -16,6 +16,7 @@
  *   jd:{q}:seq       string  INCR counter: queue order (a queued entry's score) and fencing tokens
  *   jd:{q}:counts    hash    "0" | "1" | "2" -> jobs queued at that level (capacity, stats);
  *                            "type:<name>" -> jobs of that type queued (all levels);
+ *                            "done:<status>" -> finished records of that status (all types);
  *                            "corrupt" -> entries moved aside since the queue began
  *   jd:{q}:leases    zset    running job id -> lease deadline (Redis server ms)
  *   jd:{q}:due       zset    scheduled job id -> due time (ms, the backend's clock): every
@@ -39,9 +40,10 @@
  *                                   stale, dropped when it reaches the head (see lib.lua)
  *   jd:{q}:s:<type>           zset  scheduled job id -> due time (the per-type view of `due`)
  *   jd:{q}:r:<type>           zset  running job id -> startedAt
- *   jd:{q}:f:<status>         zset  finished job id -> finishedAt, status completed | failed |
- *                                   cancelled | duplicated: retention trims from the low end
- *   jd:{q}:f:<status>:<type>  zset  the per-type view of f:<status>
+ *   jd:{q}:f:<status>:<type>  zset  finished job id -> finishedAt, status completed | failed |
+ *                                   cancelled | duplicated: retention trims from the low end (the
+ *                                   oldest of every type's index, merged). No queue-wide index:
+ *                                   it would cost about 135 bytes more per kept record
  *   jd:{q}:x:<seq>            any   a key moved aside as corrupt (renamed; expires after 7 days)
  *
  * Every index is changed only by the scripts, in the same script call as the record, so counts
@@ -91,7 +93,7 @@ export interface QueueKeys {
   queued(level: number, jobType: string): string;
   scheduled(jobType: string): string;
   running(jobType: string): string;
-  finished(status: string, jobType?: string): string;
+  finished(status: string, jobType: string): string;
   /** The fixed keys every script receives, in the order the script prelude names them. */
   readonly scriptKeys: readonly string[];
 }
@@ -122,8 +124,7 @@ export function queueKeys(queue: string): QueueKeys {
     queued: (level, jobType) => `${prefix}${SUFFIX.queued}${level}:${jobType}`,
     scheduled: (jobType) => prefix + SUFFIX.scheduled + jobType,
     running: (jobType) => prefix + SUFFIX.running + jobType,
-    finished: (status, jobType) =>
-      `${prefix}${SUFFIX.finished}${status}${jobType === undefined ? '' : `:${jobType}`}`,
+    finished: (status, jobType) => `${prefix}${SUFFIX.finished}${status}:${jobType}`,
     scriptKeys: [
       fixed.seq,
       fixed.counts,
@@ -153,7 +154,7 @@ export function luaKeyPrelude(): string {
     `local function listKey(level, jobType) return PREFIX .. '${SUFFIX.queued}' .. level .. ':' .. jobType end`,
     `local function scheduledKey(jobType) return PREFIX .. '${SUFFIX.scheduled}' .. jobType end`,
     `local function runningKey(jobType) return PREFIX .. '${SUFFIX.running}' .. jobType end`,
-    `local function finishedKey(status, jobType) if jobType then return PREFIX .. '${SUFFIX.finished}' .. status .. ':' .. jobType end return PREFIX .. '${SUFFIX.finished}' .. status end`,
+    `local function finishedKey(status, jobType) return PREFIX .. '${SUFFIX.finished}' .. status .. ':' .. jobType end`,
     `local function movedAsideKey(n) return PREFIX .. '${SUFFIX.movedAside}' .. n end`,
     '',
   ].join('\n');

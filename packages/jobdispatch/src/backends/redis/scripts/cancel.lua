@@ -9,6 +9,8 @@ Returns: {R.OK, record} (cancelled), {R.CANCEL_REQUESTED, record}, {R.ALREADY_FI
       or {R.JOB_NOT_FOUND}; each record as HGETALL
 ]]
 
+SWEEP_ALL = true
+
 local id = ARGV[A + 1]
 local key = jobKey(id)
 local r = readFields(key, { 'status', 'finishedAt', 'name', 'priority', 'cancelRequested', 'dedupKey' })

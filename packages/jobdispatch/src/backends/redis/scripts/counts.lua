@@ -13,10 +13,15 @@ local function card(key)
   if type(n) ~= 'number' then return 0 end
   return n
 end
+-- Records of `status` still within their age, in the type's index, or summed over every type's.
 local function kept(status)
-  local n = redis.pcall('ZCOUNT', finishedKey(status, name), '(' .. jsonNumber(NOW - RETAIN[status].age), '+inf')
-  if type(n) ~= 'number' then return 0 end
-  return n
+  local types = name and { name } or knownTypes()
+  local total = 0
+  for _, jobType in ipairs(types) do
+    local n = redis.pcall('ZCOUNT', finishedKey(status, jobType), '(' .. jsonNumber(NOW - RETAIN[status].age), '+inf')
+    if type(n) == 'number' then total = total + n end
+  end
+  return total
 end
 
 local scheduled, queued, running

@@ -10,6 +10,8 @@ KEYS: the fixed keys (keys.ts)      ARGV: the common ARGV (lib.lua), then 4 per 
 Returns: one reply per job, in order: R.OK, or R.NOT_HELD (refused)
 ]]
 
+SWEEP_ALL = true
+
 local function finishOne(id, token, status, payload)
   local r = heldRecord(id, token, 'attempts', 'dedupKey')
   if not r or not FINISHED[status] or (status ~= 'completed' and not payload) then return R.NOT_HELD end

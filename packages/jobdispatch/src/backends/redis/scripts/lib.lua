@@ -19,9 +19,11 @@ Invariants kept by these helpers (see keys.ts for the indexes):
 - COUNTS "<level>" and "type:<name>" count live entries only: they change exactly when an entry is
   pushed or a record's `seq` is taken (HDEL seq reports whether it was there), never twice.
 - The other states are sorted sets that agree with the record's status: a scheduled job is in
-  `due` and s:<type>; a running one in `leases` and r:<type>; a finished one in f:<status> and
-  f:<status>:<type>. Every move changes the record and the indexes in the same script, so those
-  counts are ZCARDs and exact.
+  `due` and s:<type>; a running one in `leases` and r:<type>; a finished one in f:<status>:<type>
+  (one index per type only: a second, queue-wide one would cost about 135 bytes more per kept
+  record; the queue-wide views merge the types' indexes, and COUNTS "done:<status>" counts them
+  all, changed by what ZADD and ZREM report). Every move changes the record and the indexes in
+  the same script, so counts are exact.
 - The fencing token of a claim is the seq of the entry it took: unique per claim, and void once
   the job is queued again (a new seq), scheduled for a retry (no seq) or finished (not running).
 - A script reads and checks everything it uses before it writes: what it cannot read (a key of
@@ -147,6 +149,8 @@ end
 
 -- Buffered index writes: ZADDs (score, member pairs) and ZREMs per key, in first-use order.
 local ZADDS, ZADD_ORDER, ZREMS, ZREM_ORDER, SADDS = {}, {}, {}, {}, {}
+-- The status of each finished index written to (its counter follows the ZADDs).
+local FINISHED_KEY_STATUS = {}
 -- Buffered back pushes of queue entries, per list in first-use order.
 local PUSHES, PUSH_ORDER = {}, {}
 local function zaddLater(key, score, member)
@@ -179,7 +183,10 @@ end
 
 local function flushIndexes()
   for _, key in ipairs(ZADD_ORDER) do
-    callInChunks('ZADD', key, ZADDS[key], 1000)
+    local added = callInChunks('ZADD', key, ZADDS[key], 1000)
+    -- A finished index: its status's counter follows what ZADD reports.
+    local status = FINISHED_KEY_STATUS[key]
+    if status ~= nil then addTo('done:' .. status, added) end
   end
   for _, list in ipairs(PUSH_ORDER) do callInChunks('RPUSH', list, PUSHES[list], 1000) end
   for _, key in ipairs(ZREM_ORDER) do callInChunks('ZREM', key, ZREMS[key], 1000) end
@@ -310,8 +317,10 @@ end
 -- Finished records and retention ------------------------------------------------------------------
 
 local TRIM = {}
--- Marks a record finished (`status` one of FINISHED): its final fields and its place in the
--- finished indexes; done() then trims that status to its retention.
+-- Set by the scripts that sweep every finished status in done(), not only those they finished.
+local SWEEP_ALL = false
+-- Marks a record finished (`status` one of FINISHED): its final fields (the queue's own fields
+-- go), and its place in its type's finished index; done() then trims that status to its retention.
 local function settle(id, jobType, status, fields)
   fields[#fields + 1] = 'status'
   fields[#fields + 1] = status
@@ -319,10 +328,18 @@ local function settle(id, jobType, status, fields)
   fields[#fields + 1] = NOW
   fields[#fields + 1] = 'updatedAt'
   fields[#fields + 1] = NOW
-  redis.call('HSET', jobKey(id), unpack(fields))
-  zaddLater(finishedKey(status), NOW, id)
-  zaddLater(finishedKey(status, jobType), NOW, id)
+  local key = jobKey(id)
+  redis.call('HDEL', key, 'seq', 'queuedAt')
+  redis.call('HSET', key, unpack(fields))
+  local index = finishedKey(status, jobType)
+  FINISHED_KEY_STATUS[index] = status
+  zaddLater(index, NOW, id)
   TRIM[status] = (TRIM[status] or 0) + 1
+end
+
+-- Takes a finished record out of its index (requeue, remove, an id reused after retention).
+local function unfinish(id, status, jobType)
+  if redis.call('ZREM', finishedKey(status, jobType), id) == 1 then addTo('done:' .. status, -1) end
 end
 
 -- True while a finished record (finished at `finishedAt`) is still kept by its retention.
@@ -340,55 +357,78 @@ local function endDedup(dedup, id, completed)
   if redis.call('GET', key) == id then redis.call('DEL', key) end
 end
 
--- Deletes finished records of `status` and whatever points at them: their per-type index entries
--- and a dedup key that names them (the caller takes them out of the global index). Batched: one
--- ZREM per type, one DEL for the records.
-local function dropRecords(ids, status)
+-- Every job type the queue has seen (read once per script).
+local KNOWN_TYPES = nil
+local function knownTypes()
+  if KNOWN_TYPES == nil then
+    local types = redis.pcall('SMEMBERS', TYPES)
+    if type(types) ~= 'table' or types.err then types = {} end
+    KNOWN_TYPES = types
+  end
+  return KNOWN_TYPES
+end
+
+-- Deletes finished records of `status` (entries {id, score, type}), their index entries and a
+-- dedup key that names them. Batched: one ZREM per type, one DEL for the records.
+local function dropRecords(entries, status)
   local byType, records = {}, {}
-  for _, id in ipairs(ids) do
+  for _, entry in ipairs(entries) do
+    local id, jobType = entry[1], entry[3]
     local key = jobKey(id)
     records[#records + 1] = key
-    local r = readFields(key, { 'name', 'dedupKey' })
-    if r ~= nil then
-      if r[1] then
-        local list = byType[r[1]]
-        if list == nil then
-          list = {}
-          byType[r[1]] = list
-        end
-        list[#list + 1] = id
-      end
-      if r[2] then
-        local dedup = dedupKey(r[2])
-        if redis.call('GET', dedup) == id then redis.call('DEL', dedup) end
-      end
+    local list = byType[jobType]
+    if list == nil then
+      list = {}
+      byType[jobType] = list
+    end
+    list[#list + 1] = id
+    local dedup = redis.pcall('HGET', key, 'dedupKey')
+    if type(dedup) == 'string' then
+      local owner = dedupKey(dedup)
+      if redis.call('GET', owner) == id then redis.call('DEL', owner) end
     end
   end
-  for jobType, list in pairs(byType) do callInChunks('ZREM', finishedKey(status, jobType), list, 1000) end
+  local removed = 0
+  for jobType, ids in pairs(byType) do
+    removed = removed + callInChunks('ZREM', finishedKey(status, jobType), ids, 1000)
+  end
+  addTo('done:' .. status, -removed)
   for first = 1, #records, 1000 do
     redis.call('DEL', unpack(records, first, math.min(first + 999, #records)))
   end
 end
-local function dropRecord(id, status) dropRecords({ id }, status) end
 
 -- Drops the oldest records of `status` beyond its count, then those past its age: at most
--- `budget` per call (a bounded sweep; the next call goes on).
+-- `budget` per call (a bounded sweep; the next call goes on). Returns how many went.
 local function trim(status, budget)
   local rule = RETAIN[status]
-  local index = finishedKey(status)
-  local ids = {}
-  local excess = redis.call('ZCARD', index) - rule.count
-  if excess > 0 then ids = redis.call('ZRANGE', index, 0, math.min(excess, budget) - 1) end
-  if #ids < budget then
-    -- The first #ids entries are those above; the age query starts after them.
-    local old = redis.call('ZRANGEBYSCORE', index, '-inf', '(' .. jsonNumber(NOW - rule.age),
-      'LIMIT', #ids, budget - #ids)
-    for _, id in ipairs(old) do ids[#ids + 1] = id end
+  local want = math.min(math.max(countOf('done:' .. status) - rule.count, 0), budget)
+  local cutoff = NOW - rule.age
+  local candidates = {}
+  for _, jobType in ipairs(knownTypes()) do
+    local index = finishedKey(status, jobType)
+    local head = redis.call('ZRANGE', index, 0, 0, 'WITHSCORES')
+    if head[1] then
+      local n = want
+      if tonumber(head[2]) <= cutoff then n = budget end
+      if n > 0 then
+        local flat = redis.call('ZRANGE', index, 0, n - 1, 'WITHSCORES')
+        for i = 1, #flat, 2 do candidates[#candidates + 1] = { flat[i], tonumber(flat[i + 1]), jobType } end
+      end
+    end
   end
-  if #ids == 0 then return 0 end
-  dropRecords(ids, status)
-  callInChunks('ZREM', index, ids, 1000)
-  return #ids
+  if #candidates == 0 then return 0 end
+  table.sort(candidates, function(a, b)
+    if a[2] ~= b[2] then return a[2] < b[2] end
+    return a[1] < b[1]
+  end)
+  local chosen = {}
+  for i, entry in ipairs(candidates) do
+    if #chosen >= budget or (i > want and entry[2] > cutoff) then break end
+    chosen[#chosen + 1] = entry
+  end
+  if #chosen > 0 then dropRecords(chosen, status) end
+  return #chosen
 end
 
 -- Wake tokens -------------------------------------------------------------------------------------
@@ -408,13 +448,19 @@ end
 -- writes ends with it.
 local function done()
   flushIndexes()
+  -- What finished is trimmed to its retention, by count and by age, a bounded number per call (no
+  -- timer, no TTL per record); a script that sets SWEEP_ALL (submit, finish, cancel and the admin
+  -- ones) sweeps every status so. The claim, the hot path, only trims what it finished; reap.lua
+  -- sweeps too, and readers skip records past their age meanwhile. Before the counters are
+  -- written: trimming changes them.
+  for status in pairs(RETAIN) do
+    if TRIM[status] or SWEEP_ALL then trim(status, (TRIM[status] or 0) + SWEEP_LIMIT) end
+  end
+  TRIM = {}
   for field, delta in pairs(COUNT_DELTA) do
     if delta ~= 0 then redis.call('HINCRBY', COUNTS, field, delta) end
   end
   COUNT_DELTA = {}
-  -- What finished is trimmed to its retention; every status loses at most SWEEP_LIMIT more that
-  -- are past their age (a bounded sweep: no timer, no TTL per record).
-  for status in pairs(RETAIN) do trim(status, (TRIM[status] or 0) + SWEEP_LIMIT) end
   if #EVENTS == 1 then
     redis.call('PUBLISH', CHANNEL, EVENTS[1])
   elseif #EVENTS > 1 then

@@ -195,7 +195,9 @@ elseif status == 'running' then
   else for _, jobType in ipairs(typeList(TYPES)) do keys[#keys + 1] = runningKey(jobType) end end
   walk(function(s, i, n) return pageOfMany(keys, false, s, i, n) end, nil, cursorScore, cursorId)
 elseif FINISHED[status] then
-  local key = finishedKey(status, name)
-  walk(function(s, i, n) return pageOf(key, true, s, i, n) end, nil, cursorScore, cursorId)
+  local keys = {}
+  if name then keys[1] = finishedKey(status, name)
+  else for _, jobType in ipairs(typeList(TYPES)) do keys[#keys + 1] = finishedKey(status, jobType) end end
+  walk(function(s, i, n) return pageOfMany(keys, true, s, i, n) end, nil, cursorScore, cursorId)
 end
 return replies

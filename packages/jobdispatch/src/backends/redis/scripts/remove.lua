@@ -6,6 +6,8 @@ KEYS: the fixed keys (keys.ts)      ARGV: the common ARGV (lib.lua), then: job i
 Returns: R.OK (removed), {R.JOB_NOT_FOUND} or {R.INVALID_STATE, 'running'}
 ]]
 
+SWEEP_ALL = true
+
 local id = ARGV[A + 1]
 local key = jobKey(id)
 local r = readFields(key, { 'status', 'finishedAt', 'name', 'priority', 'dedupKey' })
@@ -24,8 +26,7 @@ if name then
   elseif status == 'scheduled' then
     unschedule(id, name)
   elseif FINISHED[status] then
-    redis.call('ZREM', finishedKey(status), id)
-    redis.call('ZREM', finishedKey(status, name), id)
+    unfinish(id, status, name)
   end
 end
 if r[5] then

@@ -9,6 +9,8 @@ Returns: {R.OK, record as HGETALL}, {R.JOB_NOT_FOUND}, {R.INVALID_STATE, status}
       {R.QUEUE_FULL, capacityPerLevel}
 ]]
 
+SWEEP_ALL = true
+
 local id = ARGV[A + 1]
 local key = jobKey(id)
 local r = readFields(key, { 'status', 'finishedAt', 'name', 'priority', 'attempts', 'dedupKey' })
@@ -21,8 +23,7 @@ if not r[3] or not isLevel(r[4]) then
 end
 local name, level = r[3], tonumber(r[4])
 if countAt(level) >= CAPACITY then return { R.QUEUE_FULL, CAPACITY } end
-redis.call('ZREM', finishedKey(status), id)
-redis.call('ZREM', finishedKey(status, name), id)
+unfinish(id, status, name)
 redis.call('HDEL', key, 'error', 'result', 'finishedAt', 'progress', 'cancelRequested')
 local attempts = tonumber(r[5]) or 0
 enqueue(id, level, name, false,

@@ -16,6 +16,8 @@ Returns: one reply per job, in order:
       {R.ID_TAKEN}                            a kept record already has this id
 ]]
 
+SWEEP_ALL = true
+
 local STRIDE = 10
 
 -- The record owning `dedup`, when that execution is live: scheduled, queued, running, or
@@ -69,10 +71,9 @@ local seen = {}
 local function taken(id)
   local key = jobKey(id)
   if redis.call('EXISTS', key) == 0 then return false end
-  local r = readFields(key, { 'status', 'finishedAt' })
-  if r ~= nil and FINISHED[r[1]] and not retained(r[1], r[2]) then
-    redis.call('ZREM', finishedKey(r[1]), id)
-    dropRecord(id, r[1])
+  local r = readFields(key, { 'status', 'finishedAt', 'name' })
+  if r ~= nil and FINISHED[r[1]] and not retained(r[1], r[2]) and r[3] then
+    dropRecords({ { id, tonumber(r[2]), r[3] } }, r[1])
     return false
   end
   return true
