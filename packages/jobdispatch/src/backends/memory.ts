@@ -34,25 +34,21 @@ import {
 } from '../backend.js';
 import { duplicateId, invalidArgument, invalidState, jobNotFound, queueFull } from '../errors.js';
 import { EventHub, type JobEvent, type JobEventListener } from '../events.js';
-import {
-  type Job,
-  type JobError,
-  type JobPriority,
-  type JobProgress,
-  JobStatus,
-  isFinalStatus,
-} from '../job.js';
+import { type Job, type JobError, type JobPriority, type JobProgress, JobStatus } from '../job.js';
 import {
   type PriorityJobQueueOptions,
   PriorityJobQueue,
   type QueueStats,
 } from '../priority-queue.js';
 import { resolveRetention } from '../retention.js';
+import { type FinishedStatus, KeptRecord } from './memory/kept-record.js';
 import { StatusIndex } from './memory/status-index.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+/** A record that is not finished: mutable, as its job moves. */
 type JobRecord = Mutable<Job> & { queuedAt: number; order: number };
-type FinishedStatus = 'completed' | 'failed' | 'cancelled' | 'duplicated';
+/** Live records, and finished ones in their compact form. */
+type StoredRecord = JobRecord | KeptRecord;
 
 /** Schedules `callback` after `ms` on the backend's clock; returns the function that cancels it. */
 export type SetTimer = (callback: () => void, ms: number) => () => void;
@@ -76,13 +72,13 @@ const realTimer: SetTimer = (callback, ms) => {
   return () => clearTimeout(timer);
 };
 
-const byOrder = (a: JobRecord, b: JobRecord): number => a.order - b.order;
+const byOrder = (a: { order: number }, b: { order: number }): number => a.order - b.order;
 
 export class MemoryBackend implements Backend {
   readonly durable = false;
   readonly leaseMs = undefined;
   private readonly queue: PriorityJobQueue;
-  private readonly records = new Map<string, JobRecord>();
+  private readonly records = new Map<string, StoredRecord>();
   private readonly dedup = new Map<string, string>();
   private readonly leases = new Map<string, string>();
   private readonly queued = new StatusIndex<JobRecord>(
@@ -92,17 +88,19 @@ export class MemoryBackend implements Backend {
     (a, b) => (a.runAt as number) - (b.runAt as number) || a.order - b.order,
   );
   private readonly running = new StatusIndex<JobRecord>(byOrder);
-  private readonly finished: Record<FinishedStatus, StatusIndex<JobRecord>> = {
-    completed: new StatusIndex(byOrder),
-    failed: new StatusIndex(byOrder),
-    cancelled: new StatusIndex(byOrder),
-    duplicated: new StatusIndex(byOrder),
+  private readonly finished: Record<FinishedStatus, StatusIndex<KeptRecord>> = {
+    completed: new StatusIndex<KeptRecord>(byOrder),
+    failed: new StatusIndex<KeptRecord>(byOrder),
+    cancelled: new StatusIndex<KeptRecord>(byOrder),
+    duplicated: new StatusIndex<KeptRecord>(byOrder),
   };
   private readonly retention: Record<FinishedStatus, Required<ResolvedRetention['completed']>>;
   private readonly dedupTtlMs: number;
   private readonly workWaiters = new Set<() => void>();
   private readonly hub = new EventHub();
   private readonly now: () => number;
+  /** The origin of the compact records' times (see `KeptRecord`). */
+  private readonly epoch: number;
   private readonly setTimer: SetTimer;
   private readonly pausedTypes = new Set<string>();
   private queuePaused = false;
@@ -119,6 +117,7 @@ export class MemoryBackend implements Backend {
 
   constructor(options: MemoryBackendOptions = {}) {
     this.now = options.now ?? Date.now;
+    this.epoch = this.now();
     this.setTimer = options.setTimer ?? realTimer;
     this.queue = new PriorityJobQueue({ ...options, now: this.now });
     const retention = resolveRetention(options.retention);
@@ -295,8 +294,8 @@ export class MemoryBackend implements Backend {
     const now = this.tick();
     const record = this.records.get(id);
     if (record === undefined) return Promise.reject(jobNotFound(id));
-    if (isFinalStatus(record.status)) {
-      return Promise.resolve({ outcome: 'already-finished', job: snapshot(record) });
+    if (record instanceof KeptRecord) {
+      return Promise.resolve({ outcome: 'already-finished', job: record.toJob(this.epoch) });
     }
     if (record.status === JobStatus.Running) {
       if (record.cancelRequested !== true) {
@@ -318,14 +317,14 @@ export class MemoryBackend implements Backend {
   get(id: string): Promise<Job | undefined> {
     this.tick();
     const record = this.records.get(id);
-    return Promise.resolve(record === undefined ? undefined : snapshot(record));
+    return Promise.resolve(record === undefined ? undefined : this.view(record));
   }
 
   list(request: ListRequest): Promise<JobPage> {
     this.tick();
     const { statuses, name, limit } = request;
     let start = 0;
-    let after: JobRecord | undefined;
+    let after: StoredRecord | undefined;
     if (request.cursor !== undefined) {
       const parsed = parseCursor(request.cursor);
       start = parsed === undefined ? -1 : statuses.indexOf(parsed.status);
@@ -340,12 +339,12 @@ export class MemoryBackend implements Backend {
       }
       after = parsed.probe;
     }
-    const found: { status: ListableStatus; record: JobRecord }[] = [];
+    const found: { status: ListableStatus; record: StoredRecord }[] = [];
     for (let i = start; i < statuses.length && found.length <= limit; i++) {
       const status = statuses[i] as ListableStatus;
       const index = this.indexOf(status);
       const descending = status !== 'queued' && status !== 'scheduled' && status !== 'running';
-      const page = index.page(
+      const page = (index as StatusIndex<StoredRecord>).page(
         name,
         i === start ? after : undefined,
         limit + 1 - found.length,
@@ -353,7 +352,7 @@ export class MemoryBackend implements Backend {
       );
       for (const record of page) found.push({ status, record });
     }
-    const jobs = found.slice(0, limit).map((entry) => snapshot(entry.record));
+    const jobs = found.slice(0, limit).map((entry) => this.view(entry.record));
     const last = found[limit - 1];
     if (found.length <= limit || last === undefined) return Promise.resolve({ jobs });
     return Promise.resolve({ jobs, cursor: encodeCursor(last.status, last.record) });
@@ -361,7 +360,7 @@ export class MemoryBackend implements Backend {
 
   counts(name?: string): Promise<JobCounts> {
     this.tick();
-    const size = (index: StatusIndex<JobRecord>): number =>
+    const size = (index: { size: number; sizeOf(name: string): number }): number =>
       name === undefined ? index.size : index.sizeOf(name);
     return Promise.resolve({
       scheduled: size(this.scheduled),
@@ -375,24 +374,34 @@ export class MemoryBackend implements Backend {
 
   requeue(id: string): Promise<Job> {
     const now = this.tick();
-    const record = this.records.get(id);
-    if (record === undefined) return Promise.reject(jobNotFound(id));
-    if (record.status !== JobStatus.Failed && record.status !== JobStatus.Cancelled) {
-      return Promise.reject(invalidState('retry', id, record.status, 'failed or cancelled'));
+    const kept = this.records.get(id);
+    if (kept === undefined) return Promise.reject(jobNotFound(id));
+    if (
+      !(kept instanceof KeptRecord) ||
+      (kept.status !== JobStatus.Failed && kept.status !== JobStatus.Cancelled)
+    ) {
+      return Promise.reject(invalidState('retry', id, kept.status, 'failed or cancelled'));
     }
-    if (this.queue.sizeOf(record.priority) >= this.queue.capacityPerLevel) {
-      return Promise.reject(queueFull(record.priority, this.queue.capacityPerLevel, id));
+    if (this.queue.sizeOf(kept.priority) >= this.queue.capacityPerLevel) {
+      return Promise.reject(queueFull(kept.priority, this.queue.capacityPerLevel, id));
     }
-    this.finished[record.status].delete(record);
-    delete record.error;
-    delete record.result;
-    delete record.finishedAt;
-    delete record.cancelRequested;
-    delete record.progress;
-    record.status = JobStatus.Queued;
-    record.attemptsAtRequeue = record.attempts;
-    record.queuedAt = now;
-    record.updatedAt = now;
+    this.finished[kept.status].delete(kept);
+    const {
+      error: _error,
+      result: _result,
+      finishedAt: _finishedAt,
+      cancelRequested: _cancelRequested,
+      progress: _progress,
+      ...job
+    } = kept.toJob(this.epoch);
+    const record = toRecord(job, {
+      status: JobStatus.Queued,
+      attemptsAtRequeue: job.attempts,
+      queuedAt: now,
+      updatedAt: now,
+      order: 0,
+    });
+    this.records.set(id, record);
     this.enqueue(record, false);
     const key = record.dedupKey;
     if (key !== undefined && this.liveExecution(key, now) === undefined) this.dedup.set(key, id);
@@ -408,7 +417,8 @@ export class MemoryBackend implements Backend {
     if (record.status === JobStatus.Running) {
       return Promise.reject(invalidState('remove', id, 'running', 'queued, scheduled or finished'));
     }
-    this.leaves(record);
+    if (record instanceof KeptRecord) this.finished[record.status].delete(record);
+    else this.leaves(record);
     this.drop(record);
     this.emit(record, 'removed', now);
     return Promise.resolve(true);
@@ -418,7 +428,10 @@ export class MemoryBackend implements Backend {
     const now = this.tick();
     const record = this.records.get(id);
     if (record === undefined) return Promise.reject(jobNotFound(id));
-    if (record.status !== JobStatus.Queued && record.status !== JobStatus.Scheduled) {
+    if (
+      record instanceof KeptRecord ||
+      (record.status !== JobStatus.Queued && record.status !== JobStatus.Scheduled)
+    ) {
       return Promise.reject(
         invalidState('change the priority of', id, record.status, 'queued or scheduled'),
       );
@@ -501,7 +514,8 @@ export class MemoryBackend implements Backend {
 
   private held(claim: Claim): JobRecord | undefined {
     const record = this.records.get(claim.job.id);
-    if (record === undefined || record.status !== JobStatus.Running) return undefined;
+    if (record === undefined || record instanceof KeptRecord) return undefined;
+    if (record.status !== JobStatus.Running) return undefined;
     return this.leases.get(record.id) === claim.token ? record : undefined;
   }
 
@@ -551,24 +565,26 @@ export class MemoryBackend implements Backend {
         this.running.delete(record);
         this.leases.delete(record.id);
         return;
-      case JobStatus.New:
-        return;
       default:
-        this.finished[record.status].delete(record);
+        return; // new, or finished: a finished record is a KeptRecord, in no live structure
     }
   }
 
   /** Forgets a record that has left its index. */
-  private drop(record: JobRecord): void {
+  private drop(record: StoredRecord): void {
     this.records.delete(record.id);
     const key = record.dedupKey;
     if (key !== undefined && this.dedup.get(key) === record.id) this.dedup.delete(key);
   }
 
-  private liveExecution(key: string, now: number): JobRecord | undefined {
+  private liveExecution(key: string, now: number): StoredRecord | undefined {
     const id = this.dedup.get(key);
     const record = id === undefined ? undefined : this.records.get(id);
     if (record === undefined) return undefined;
+    if (record instanceof KeptRecord) {
+      const fresh = now < record.finishedAt(this.epoch) + this.dedupTtlMs;
+      return record.status === JobStatus.Completed && fresh ? record : undefined;
+    }
     if (
       record.status === JobStatus.Queued ||
       record.status === JobStatus.Scheduled ||
@@ -576,16 +592,16 @@ export class MemoryBackend implements Backend {
     ) {
       return record;
     }
-    if (record.status === JobStatus.Completed && now < (record.finishedAt ?? 0) + this.dedupTtlMs) {
-      return record;
-    }
     return undefined;
   }
 
-  private recordDuplicate(job: Job, original: JobRecord, now: number): SubmitResult {
+  private recordDuplicate(job: Job, original: StoredRecord, now: number): SubmitResult {
     let promoted = false;
-    const waiting = original.status === JobStatus.Queued || original.status === JobStatus.Scheduled;
-    if (waiting && job.priority > original.priority) {
+    if (
+      !(original instanceof KeptRecord) &&
+      (original.status === JobStatus.Queued || original.status === JobStatus.Scheduled) &&
+      job.priority > original.priority
+    ) {
       const from = original.priority;
       if (original.status === JobStatus.Scheduled) {
         original.priority = job.priority;
@@ -612,20 +628,24 @@ export class MemoryBackend implements Backend {
     this.records.set(record.id, record);
     this.retire(record, now);
     this.emit(record, 'duplicated', now, { duplicateOf: original.id });
-    return { kind: 'duplicated', job: snapshot(record), original: snapshot(original), promoted };
+    return { kind: 'duplicated', job: snapshot(record), original: this.view(original), promoted };
   }
 
-  /** Marks a record finished, indexes it, and trims its status to the retention rule. */
+  /**
+   * Marks a record finished, replaces it by its compact form, indexes that, and trims its status
+   * to the retention rule.
+   */
   private retire(record: JobRecord, now: number): void {
     record.finishedAt = now;
     record.updatedAt = now;
-    record.order = this.nextOrder++;
     const status = record.status as FinishedStatus;
+    const kept = new KeptRecord(record, this.nextOrder++, this.epoch);
+    this.records.set(record.id, kept);
     const index = this.finished[status];
     const rule = this.retention[status];
-    index.add(record);
+    index.add(kept);
     this.nextExpiry = Math.min(this.nextExpiry, now + rule.maxAgeMs);
-    while (index.size > rule.maxCount) this.expire(index.first() as JobRecord);
+    while (index.size > rule.maxCount) this.expire(index.first() as KeptRecord);
     this.trim(status, now, Infinity);
   }
 
@@ -635,14 +655,14 @@ export class MemoryBackend implements Backend {
     const maxAgeMs = this.retention[status].maxAgeMs;
     for (let n = 0; ; n++) {
       const oldest = index.first();
-      if (oldest === undefined || (oldest.finishedAt as number) + maxAgeMs > now) return false;
+      if (oldest === undefined || oldest.finishedAt(this.epoch) + maxAgeMs > now) return false;
       if (n >= max) return true;
       this.expire(oldest);
     }
   }
 
-  private expire(record: JobRecord): void {
-    this.finished[record.status as FinishedStatus].delete(record);
+  private expire(record: KeptRecord): void {
+    this.finished[record.status].delete(record);
     this.drop(record);
   }
 
@@ -652,13 +672,18 @@ export class MemoryBackend implements Backend {
       if (this.trim(status, now, RETENTION_SWEEP_LIMIT)) next = now; // more next call
       const oldest = this.finished[status].first();
       if (oldest !== undefined) {
-        next = Math.min(next, (oldest.finishedAt as number) + this.retention[status].maxAgeMs);
+        next = Math.min(next, oldest.finishedAt(this.epoch) + this.retention[status].maxAgeMs);
       }
     }
     this.nextExpiry = next;
   }
 
-  private indexOf(status: ListableStatus): StatusIndex<JobRecord> {
+  /** What callers get for a stored record. */
+  private view(record: StoredRecord): Job {
+    return record instanceof KeptRecord ? record.toJob(this.epoch) : snapshot(record);
+  }
+
+  private indexOf(status: ListableStatus): StatusIndex<JobRecord> | StatusIndex<KeptRecord> {
     if (status === 'queued') return this.queued;
     if (status === 'scheduled') return this.scheduled;
     if (status === 'running') return this.running;
@@ -694,7 +719,7 @@ export class MemoryBackend implements Backend {
   }
 
   private emit(
-    record: JobRecord,
+    record: { readonly id: string; readonly name: string; readonly priority: JobPriority },
     type: JobEvent['type'],
     at: number,
     extra: Partial<Mutable<JobEvent>> = {},
@@ -733,9 +758,11 @@ function snapshot(record: JobRecord): Job {
  * A cursor names where a page stopped: the status and the index keys of the last job returned,
  * `status:priority:order` for queued, `status:runAt:order` for scheduled, `status:order` else.
  */
-function encodeCursor(status: ListableStatus, record: JobRecord): string {
+function encodeCursor(status: ListableStatus, record: StoredRecord): string {
   if (status === 'queued') return `${status}:${record.priority}:${record.order}`;
-  if (status === 'scheduled') return `${status}:${record.runAt as number}:${record.order}`;
+  if (status === 'scheduled') {
+    return `${status}:${(record as JobRecord).runAt as number}:${record.order}`;
+  }
   return `${status}:${record.order}`;
 }
 
@@ -749,7 +776,7 @@ const CURSOR_STATUSES: ReadonlySet<string> = new Set<ListableStatus>([
   'duplicated',
 ]);
 
-function parseCursor(cursor: string): { status: ListableStatus; probe: JobRecord } | undefined {
+function parseCursor(cursor: string): { status: ListableStatus; probe: StoredRecord } | undefined {
   const parts = cursor.split(':');
   const status = parts[0] as ListableStatus;
   if (!CURSOR_STATUSES.has(status)) return undefined;
