@@ -165,6 +165,29 @@ describe('RedisBackend job store', redisSuite(), () => {
     });
   });
 
+  it("resolves a call only once its own events reached this process's listeners, and hides other processes' fences", async () => {
+    const queue = randomQueue('fence');
+    const [a, b] = [backend(queue), backend(queue)];
+    const seenByA: string[] = [];
+    const seenByB: unknown[] = [];
+    a.subscribe((event) => seenByA.push(`${event.type}:${event.jobId}`));
+    b.subscribe((event) => seenByB.push(event));
+    await b.open();
+    await a.submit(createJob({ id: 'f', name: 'T' }));
+    assert.deepEqual(seenByA, ['queued:f'], 'read synchronously after submit');
+    const [claim] = await a.claim({ max: 1, remaining: new Map() });
+    assert.deepEqual(seenByA, ['queued:f', 'started:f']);
+    await a.finish(claim!, { status: 'completed', result: 1 });
+    assert.deepEqual(seenByA, ['queued:f', 'started:f', 'completed:f']);
+    await b.cancel('f'); // b's own fence: after it, a's events have reached b too
+    const types = seenByB.map((event) => (event as { type?: unknown }).type);
+    assert.deepEqual(
+      types,
+      ['queued', 'started', 'completed'],
+      'no fence of a reached as an event',
+    );
+  });
+
   it('fails only the submit whose params JSON cannot hold, not the others of its batch', async () => {
     const b = backend(randomQueue('batch'));
     const outcomes = await Promise.allSettled([

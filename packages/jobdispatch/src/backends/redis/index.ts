@@ -41,6 +41,7 @@ import {
   JobStatus,
 } from '../../job.js';
 import type { QueueStats } from '../../priority-queue.js';
+import { randomBytes } from 'node:crypto';
 import { Batcher } from './batch.js';
 import { RedisLink } from './connection.js';
 import { type QueueKeys, queueKeys } from './keys.js';
@@ -70,6 +71,24 @@ const MAX_BATCH = 500;
 const REAP_LIMIT = 100;
 /** Most due jobs one promote call queues (the rest follow at once, see WorkSignal). */
 const PROMOTE_LIMIT = 500;
+/**
+ * The scripts whose events a caller may look for as soon as the call resolves: the call resolves
+ * only once they have reached this process's listeners (see `run`).
+ */
+const FENCED: ReadonlySet<ScriptName> = new Set<ScriptName>([
+  'submit',
+  'claim',
+  'finish',
+  'retry',
+  'release',
+  'cancel',
+  'progress',
+  'requeue',
+  'remove',
+  'priority',
+]);
+/** How long a call waits for its own events to come back (subscriber down) before it resolves anyway. */
+const FENCE_WAIT_MS = 1000;
 /** Scripts take numbers: "no limit" becomes one no clock or count reaches. */
 const NO_LIMIT = 1e15;
 const FINISHED_STATUSES: ReadonlySet<string> = new Set([
@@ -121,6 +140,10 @@ export class RedisBackend implements Backend {
   /** The ARGV every script reads first (lib.lua), with the clock reading at index 1. */
   private readonly common: (string | number)[];
   private reaper: NodeJS.Timeout | undefined;
+  /** This backend's fence messages start with it; every other process ignores them. */
+  private readonly fenceTag = `~${randomBytes(6).toString('hex')}:`;
+  private fenceCount = 0;
+  private readonly fences = new Map<string, () => void>();
 
   constructor(options: RedisBackendOptions = {}) {
     this.options = resolveOptions(options);
@@ -401,6 +424,11 @@ export class RedisBackend implements Backend {
   }
 
   private onMessage(message: string): void {
+    if (message.startsWith('~')) {
+      // A fence: this backend's releases the call that sent it; another process's is not ours.
+      this.fences.get(message)?.();
+      return;
+    }
     let parsed: unknown;
     try {
       parsed = JSON.parse(message);
@@ -424,6 +452,14 @@ export class RedisBackend implements Backend {
     }
   }
 
+  /**
+   * Runs a script. A script in FENCED resolves only once the events it published have reached
+   * this process's listeners, as they would in process: right after the script, on the same
+   * connection, goes a PUBLISH of a fence (a tag of this backend) on the queue's channel; the
+   * subscriber receives messages in publication order, so when the fence arrives the script's
+   * events have been handed to the listeners. Bounded by FENCE_WAIT_MS should the subscriber be
+   * down.
+   */
   private run(
     name: ScriptName,
     args: (string | number)[],
@@ -431,7 +467,35 @@ export class RedisBackend implements Backend {
   ): Promise<unknown> {
     const common = this.common.slice();
     common[1] = now;
-    return this.link.run((client) => runScript(client, name, this.keys, common, args));
+    if (!FENCED.has(name)) {
+      return this.link.run((client) => runScript(client, name, this.keys, common, args));
+    }
+    return this.link.run(async (client) => {
+      // Closed (a one-shot connection, no subscriber): nothing to wait for.
+      if (!this.link.isOpen) return runScript(client, name, this.keys, common, args);
+      let arrived: Promise<void> = Promise.resolve();
+      const reply = await runScript(client, name, this.keys, common, args, () => {
+        const tag = this.fenceTag + String(++this.fenceCount);
+        arrived = this.fence(tag);
+        client.publish(this.keys.events, tag).catch(() => this.fences.get(tag)?.());
+      });
+      await arrived;
+      return reply;
+    });
+  }
+
+  /** Resolves when the fence `tag` comes back on the subscriber, or after FENCE_WAIT_MS. */
+  private fence(tag: string): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const fences = this.fences;
+      const release = (): void => {
+        clearTimeout(timer);
+        fences.delete(tag);
+        resolve();
+      };
+      const timer = setTimeout(release, FENCE_WAIT_MS);
+      fences.set(tag, release);
+    });
   }
 
   /** True while a record is kept: not finished, or finished within its status's retention age. */

@@ -96,7 +96,8 @@ export async function loadScripts(client: Redis): Promise<void> {
 
 /**
  * Runs a script by SHA with the queue's fixed keys, then `common` (the ARGV every script reads,
- * see lib.lua: the prefix first), then the script's own `args`.
+ * see lib.lua: the prefix first), then the script's own `args`. `afterSend` runs right after each
+ * EVALSHA is written, before its reply: a command it sends on `client` runs after the script.
  */
 export async function runScript(
   client: Redis,
@@ -104,15 +105,21 @@ export async function runScript(
   keys: QueueKeys,
   common: readonly (string | number)[],
   args: readonly (string | number)[],
+  afterSend?: () => void,
 ): Promise<unknown> {
   const script = scripts().get(name)!;
   const argv = [...common, ...args];
+  const send = (): Promise<unknown> => {
+    const reply = client.evalsha(script.sha, keys.scriptKeys.length, ...keys.scriptKeys, ...argv);
+    afterSend?.();
+    return reply;
+  };
   try {
-    return await client.evalsha(script.sha, keys.scriptKeys.length, ...keys.scriptKeys, ...argv);
+    return await send();
   } catch (error) {
     if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
     await client.script('LOAD', script.source);
-    return client.evalsha(script.sha, keys.scriptKeys.length, ...keys.scriptKeys, ...argv);
+    return send();
   }
 }
 

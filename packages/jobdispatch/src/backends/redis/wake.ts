@@ -25,6 +25,8 @@ export class WorkSignal {
   private cancelDueTimer: (() => void) | undefined;
   /** Set once this process claims: only a working process keeps a due timer. */
   private working = false;
+  /** The earliest due time announced since the last claim began (its reply may predate it). */
+  private announced: number | undefined;
 
   constructor(
     private readonly blocking: () => Promise<Redis>,
@@ -39,18 +41,23 @@ export class WorkSignal {
   /** A claim is about to run: what arrived so far, it will see. */
   claimBegan(): void {
     this.arrived = false;
+    this.announced = undefined;
   }
 
   /** What a claim or promote read from the `due` index: how long until the next job is due (-1: none). */
   claimEnded(dueInMs: number): void {
     this.working = true;
-    this.nextDueAt = dueInMs >= 0 ? this.now() + dueInMs : undefined;
+    const read = dueInMs >= 0 ? this.now() + dueInMs : undefined;
+    const { announced } = this;
+    this.nextDueAt =
+      read === undefined || (announced !== undefined && announced < read) ? announced : read;
     this.armDueTimer();
   }
 
   /** Another process announced a job due in `dueInMs` (a `scheduled` or `retrying` event). */
   dueIn(dueInMs: number): void {
     const at = this.now() + Math.max(0, dueInMs);
+    if (this.announced === undefined || at < this.announced) this.announced = at;
     if (this.nextDueAt !== undefined && this.nextDueAt <= at) return;
     this.nextDueAt = at;
     this.armDueTimer();
