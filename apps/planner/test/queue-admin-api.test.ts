@@ -135,6 +135,30 @@ describe('listing, counts and admin operations over HTTP', () => {
     assert.equal(again.status, 404);
   });
 
+  it('ends the event stream of a job whose record is deleted, with a removed event', async () => {
+    const job = await planning(1);
+    const response = await fetch(`${base}/v1/jobs/${job.id}/events`);
+    assert.equal(response.status, 200);
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = '';
+    let removed = false;
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+      if (!removed && text.includes('event: status')) {
+        removed = true;
+        const answer = await fetch(`${base}/v1/jobs/${job.id}`, {
+          method: 'DELETE',
+          headers: auth,
+        });
+        assert.equal(answer.status, 204);
+      }
+    }
+    const types = [...text.matchAll(/^event: (\w+)$/gm)].map((m) => m[1]);
+    assert.deepEqual(types, ['status', 'removed']);
+  });
+
   it('pauses and resumes one type or the whole queue with the token; 401 before any body check', async () => {
     const json = { ...auth, 'content-type': 'application/json' };
     const refused = await fetch(`${base}/v1/queue/pause`, {

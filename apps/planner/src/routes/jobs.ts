@@ -259,7 +259,7 @@ export function jobRoutes(app: FastifyInstance, deps: JobRoutesDeps): void {
         for await (const event of events) {
           if (event.jobId !== current.id) continue;
           send(event.type, eventView(event));
-          if (isFinalStatus(statusAfter(event))) break;
+          if (STREAM_ENDS.has(event.type)) break;
         }
       }
       controller.abort();
@@ -275,17 +275,18 @@ async function found(dispatcher: Dispatcher, id: string): Promise<Job> {
 }
 
 function eventView(event: JobEvent): Record<string, unknown> {
-  return { ...event, at: iso(event.at) };
+  return {
+    ...event,
+    at: iso(event.at),
+    ...(event.runAt !== undefined && { runAt: iso(event.runAt) }),
+  };
 }
 
-function statusAfter(event: JobEvent): Job['status'] {
-  switch (event.type) {
-    case 'completed':
-    case 'failed':
-    case 'cancelled':
-    case 'duplicated':
-      return event.type;
-    default:
-      return 'running';
-  }
-}
+/** The events after which a job's stream has nothing more to say (a removed job has no record). */
+const STREAM_ENDS: ReadonlySet<JobEvent['type']> = new Set<JobEvent['type']>([
+  'completed',
+  'failed',
+  'cancelled',
+  'duplicated',
+  'removed',
+]);
