@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, describe, it } from 'node:test';
-import { type Job, JobStatus, RedisBackend, createJob } from '../../src/index.js';
+import { type Job, JobStatus, RedisBackend, createJob, isDispatchError } from '../../src/index.js';
 import { REDIS_URL, deleteQueues, inspector, randomQueue, redisSuite } from './redis-env.js';
 
 const queues = new Set<string>();
@@ -131,6 +131,22 @@ describe('RedisBackend with corrupted keys', redisSuite(), () => {
     assert.match(broken?.error?.message ?? '', /queuedAt/);
     assert.equal((await b.counts()).failed, 1);
     assert.equal((await b.corrupt()).count, 1);
+  });
+
+  it('answers get, cancel, retry and setPriority on a record that is not a hash with MALFORMED_RECORD, and remove moves it aside', async () => {
+    const b = backend();
+    await b.open();
+    await withRedis(async (redis) => {
+      await redis.set(`${b.keyPrefix}j:bad`, 'not a hash');
+    });
+    const malformed = (e: unknown): boolean => isDispatchError(e, 'MALFORMED_RECORD');
+    await assert.rejects(b.get('bad'), malformed);
+    await assert.rejects(b.cancel('bad'), malformed);
+    await assert.rejects(b.requeue('bad'), malformed);
+    await assert.rejects(b.setPriority('bad', 2), malformed);
+    assert.equal(await b.remove('bad'), false, 'not a record: remove moves it aside');
+    assert.equal((await b.corrupt()).count, 1);
+    assert.equal(await b.get('bad'), undefined);
   });
 
   it('moves aside a type set of the wrong type and rebuilds it from the queues', async () => {

@@ -278,7 +278,13 @@ export class RedisBackend implements Backend {
    * shown without the field that does not decode).
    */
   async get(id: string): Promise<Job | undefined> {
-    const record = await this.link.run((client) => client.hgetall(this.keys.job(id)));
+    const record = await this.link.run((client) =>
+      client.hgetall(this.keys.job(id)).catch((error: unknown) => {
+        if (!(error instanceof Error) || !error.message.startsWith('WRONGTYPE')) throw error;
+        const message = `the record of job "${id}" in Redis is not a hash`;
+        throw new DispatchError('MALFORMED_RECORD', message, { jobId: id, cause: error });
+      }),
+    );
     const stored = decodeRecord(id, rawFromFlat(Object.entries(record).flat()));
     if (stored === undefined || !this.kept(stored.job, this.options.now())) return undefined;
     if (stored.problem !== undefined && stored.job.error?.code !== 'MALFORMED_RECORD') {
@@ -465,6 +471,12 @@ export class RedisBackend implements Backend {
     args: (string | number)[],
     now = this.options.now(),
   ): Promise<unknown> {
+    return this.runRaw(name, args, now).catch((error: unknown) => {
+      throw scriptFailure(error);
+    });
+  }
+
+  private runRaw(name: ScriptName, args: (string | number)[], now: number): Promise<unknown> {
     const common = this.common.slice();
     common[1] = now;
     if (!FENCED.has(name)) {
@@ -646,6 +658,20 @@ export class RedisBackend implements Backend {
     this.finishes.add({ id, token, outcome, now: this.options.now() }).catch(this.options.onError);
     return undefined;
   }
+}
+
+/**
+ * A script's refusal to touch a record it cannot read (an error reply starting with
+ * MALFORMED_RECORD, written before anything else) as the DispatchError it stands for; any other
+ * error as it is.
+ */
+function scriptFailure(error: unknown): unknown {
+  const message = error instanceof Error ? error.message : '';
+  const at = message.indexOf('MALFORMED_RECORD ');
+  if (at < 0) return error;
+  return new DispatchError('MALFORMED_RECORD', message.slice(at + 'MALFORMED_RECORD '.length), {
+    cause: error,
+  });
 }
 
 /** A finish's status and payload arguments; a result that JSON cannot hold fails the job. */

@@ -22,6 +22,9 @@ if not r[3] or not isLevel(r[4]) then
   return redis.error_reply('MALFORMED_RECORD the record of job "' .. id .. '" has no name or priority')
 end
 local name, level = r[3], tonumber(r[4])
+if status ~= 'running' and status ~= 'queued' and status ~= 'scheduled' then
+  return redis.error_reply('MALFORMED_RECORD the record of job "' .. id .. '" has an unknown status')
+end
 if status == 'running' then
   if r[5] ~= '1' then
     redis.call('HSET', key, 'cancelRequested', '1', 'updatedAt', NOW)
