@@ -83,11 +83,12 @@ export class MemoryBackend implements Backend {
   private readonly leases = new Map<string, string>();
   private readonly queued = new StatusIndex<JobRecord>(
     (a, b) => b.priority - a.priority || a.order - b.order,
+    { lazy: true },
   );
   private readonly scheduled = new StatusIndex<JobRecord>(
     (a, b) => (a.runAt as number) - (b.runAt as number) || a.order - b.order,
   );
-  private readonly running = new StatusIndex<JobRecord>(byOrder);
+  private readonly running = new StatusIndex<JobRecord>(byOrder, { lazy: true });
   private readonly finished: Record<FinishedStatus, StatusIndex<KeptRecord>> = {
     completed: new StatusIndex<KeptRecord>(byOrder),
     failed: new StatusIndex<KeptRecord>(byOrder),

@@ -8,6 +8,11 @@
  * The per-type trees are built on the first page asked for one type (O(n log n) once) and kept up
  * to date from then on: a service that never lists by type never pays for them, in time or in
  * memory (about 20 bytes per record). Counts per type are kept always.
+ *
+ * A `lazy` index (queued, running: the statuses every job passes through) goes further: until a
+ * page is first asked of it, it keeps its records in a Set (O(1) to add and delete, against
+ * O(log n) for a tree) and builds its tree then, keeping it from then on. A service that never
+ * lists queued or running jobs pays no tree operation on its hot path.
  */
 import sortedBtree from 'sorted-btree';
 
@@ -19,17 +24,24 @@ export interface Indexed {
 }
 
 export class StatusIndex<T extends Indexed> {
-  private readonly all: Tree<T>;
+  /** The ordered index; undefined while a lazy index has not been asked for a page. */
+  private all: Tree<T> | undefined;
+  /** A lazy index's records until then. */
+  private pending: Set<T> | undefined;
   /** Per type, once a page by type was asked for. */
   private byName: Map<string, Tree<T>> | undefined;
   private readonly counts = new Map<string, number>();
 
-  constructor(private readonly compare: (a: T, b: T) => number) {
-    this.all = new BTree<T, undefined>(undefined, compare);
+  constructor(
+    private readonly compare: (a: T, b: T) => number,
+    options: { readonly lazy?: boolean } = {},
+  ) {
+    if (options.lazy === true) this.pending = new Set();
+    else this.all = new BTree<T, undefined>(undefined, compare);
   }
 
   get size(): number {
-    return this.all.size;
+    return this.all?.size ?? this.pending?.size ?? 0;
   }
 
   sizeOf(name: string): number {
@@ -37,13 +49,21 @@ export class StatusIndex<T extends Indexed> {
   }
 
   add(item: T): void {
-    if (!this.all.set(item, undefined)) return; // already there
+    if (this.all === undefined) {
+      const pending = this.pending as Set<T>;
+      if (pending.has(item)) return;
+      pending.add(item);
+    } else if (!this.all.set(item, undefined)) {
+      return; // already there
+    }
     this.counts.set(item.name, (this.counts.get(item.name) ?? 0) + 1);
     if (this.byName !== undefined) this.named(this.byName, item.name).set(item, undefined);
   }
 
   delete(item: T): void {
-    if (!this.all.delete(item)) return;
+    if (!(this.all === undefined ? (this.pending as Set<T>).delete(item) : this.all.delete(item))) {
+      return;
+    }
     const left = (this.counts.get(item.name) ?? 1) - 1;
     if (left === 0) this.counts.delete(item.name);
     else this.counts.set(item.name, left);
@@ -55,7 +75,7 @@ export class StatusIndex<T extends Indexed> {
 
   /** The first item in index order (the oldest, for the finished statuses). */
   first(): T | undefined {
-    return this.all.minKey();
+    return this.tree().minKey();
   }
 
   /**
@@ -63,7 +83,7 @@ export class StatusIndex<T extends Indexed> {
    * `descending`, in reverse; only those of type `name` when it is given.
    */
   page(name: string | undefined, after: T | undefined, max: number, descending: boolean): T[] {
-    const tree = name === undefined ? this.all : this.typeTrees().get(name);
+    const tree = name === undefined ? this.tree() : this.typeTrees().get(name);
     const items: T[] = [];
     if (tree === undefined || max <= 0) return items;
     const pairs = descending ? tree.entriesReversed(after, undefined, true) : tree.entries(after);
@@ -75,10 +95,21 @@ export class StatusIndex<T extends Indexed> {
     return items;
   }
 
+  /** The ordered index, built now if this is a lazy index's first page. */
+  private tree(): Tree<T> {
+    if (this.all === undefined) {
+      const tree = new BTree<T, undefined>(undefined, this.compare);
+      for (const item of this.pending as Set<T>) tree.set(item, undefined);
+      this.all = tree;
+      this.pending = undefined;
+    }
+    return this.all;
+  }
+
   private typeTrees(): Map<string, Tree<T>> {
     if (this.byName === undefined) {
       const byName = new Map<string, Tree<T>>();
-      this.all.forEachPair((item) => {
+      this.tree().forEachPair((item) => {
         this.named(byName, item.name).set(item, undefined);
       });
       this.byName = byName;
