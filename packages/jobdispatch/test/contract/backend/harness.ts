@@ -124,6 +124,23 @@ export function typesOf(events: readonly JobEvent[], jobId: string): string[] {
   return events.filter((event) => event.jobId === jobId).map((event) => event.type);
 }
 
+/**
+ * The event types of one job once at least `count` of them have arrived (at most `limitMs`): a
+ * backend emits every change in order, but need not deliver a call's events before it resolves.
+ */
+export async function typesWhen(
+  events: readonly JobEvent[],
+  jobId: string,
+  count: number,
+  limitMs = 5000,
+): Promise<string[]> {
+  const deadline = Date.now() + limitMs;
+  while (typesOf(events, jobId).length < count && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return typesOf(events, jobId);
+}
+
 /** A list request with defaults filled, as the dispatcher would send it. */
 export function listRequest(request: Partial<ListRequest> = {}): ListRequest {
   return {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { JobPriority, JobStatus, createJob } from '../../../src/index.js';
-import { type BackendHarness, record, typesOf } from './harness.js';
+import { type BackendHarness, record, typesWhen } from './harness.js';
 
 export function scheduledContract(h: BackendHarness): void {
   describe('scheduled jobs', () => {
@@ -27,7 +27,11 @@ export function scheduledContract(h: BackendHarness): void {
         claims.map((c) => c.job.id),
         [result.job.id],
       );
-      assert.deepEqual(typesOf(events, result.job.id), ['scheduled', 'queued', 'started']);
+      assert.deepEqual(await typesWhen(events, result.job.id, 3), [
+        'scheduled',
+        'queued',
+        'started',
+      ]);
       const scheduledEvent = events.find((e) => e.type === 'scheduled');
       assert.equal(scheduledEvent?.runAt, runAt);
     });
