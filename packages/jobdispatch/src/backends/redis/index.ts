@@ -73,11 +73,12 @@ const REAP_LIMIT = 100;
 const PROMOTE_LIMIT = 500;
 /**
  * The scripts whose events a caller may look for as soon as the call resolves: the call resolves
- * only once they have reached this process's listeners (see `run`).
+ * only once they have reached this process's listeners (see `run`). Not the claim, the hot path:
+ * its `started` events follow a moment after it resolves, so that jobs start without waiting for
+ * them (about 20% of the throughput at concurrency 10 with no-op jobs).
  */
 const FENCED: ReadonlySet<ScriptName> = new Set<ScriptName>([
   'submit',
-  'claim',
   'finish',
   'retry',
   'release',
