@@ -16,6 +16,7 @@ import { echo, truncate } from './echo.js';
 import { HttpError, errorAnswer } from './http-errors.js';
 import { guardRoute } from './route-guards.js';
 import { jobRoutes } from './routes/jobs.js';
+import { queueRoutes } from './routes/queue.js';
 import { systemRoutes } from './routes/system.js';
 import { webRoutes } from './web/pages.js';
 
@@ -160,6 +161,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     requireAdmin: helpers.requireAdmin,
     ...(deps.sseRecheckMs !== undefined && { sseRecheckMs: deps.sseRecheckMs }),
   });
+  queueRoutes(app, { dispatcher: deps.dispatcher, requireAdmin: helpers.requireAdmin });
   deps.routes?.(app, helpers);
   webRoutes(app);
   await registerDocs(app);

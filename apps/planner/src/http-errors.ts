@@ -37,6 +37,7 @@ const STATUS: Readonly<Record<string, number>> = {
   NOT_FOUND: 404,
   JOB_NOT_FOUND: 404,
   NO_PLAN: 404,
+  INVALID_STATE: 409,
   URI_TOO_LONG: 414,
   FST_ERR_CTP_BODY_TOO_LARGE: 413,
   QUEUE_FULL: 503,

@@ -1,5 +1,5 @@
 /**
- * The /v1/planning flow, the seed's `queuePlanningJobsForAllPriceLevels`: the price level the
+ * The /v1/planning flow: the price level the
  * user asked for is answered from the solution cache or computed by a HIGH job the request waits
  * for (up to the request timeout, then 202 with the job to follow); the other four levels are
  * submitted as LOW jobs so the user's next question is answered from cache. Every level's dedup

@@ -6,7 +6,7 @@
  *   npm run bench:threads              10 jobs of 200 ms per mode
  *   npm run bench:threads -- --smoke   2 jobs of 20 ms per mode (about a second); a test runs it
  *
- * Each mode: a Dispatcher with 10 workers (the seed's), the same Spin handler registered either as
+ * Each mode: a Dispatcher with 10 workers (the default), the same Spin handler registered either as
  * it is or through `threadedHandler` (threads: one per core, warmed up with `ready()` before the
  * clock starts), then `perf_hooks.monitorEventLoopDelay` is enabled, every job is submitted at
  * once, and the histogram is read when the last one completes. The figures are the loop delay's

@@ -35,14 +35,23 @@ export interface RedisAddress {
   readonly port: number;
 }
 
+export interface ContenderOptions {
+  /**
+   * BullMQ only: `removeOnComplete: { count }` on every job (its way of bounding what finished jobs
+   * keep). Ours always runs with its default retention.
+   */
+  readonly keepCompleted?: number;
+}
+
 export async function makeContender(
   name: ContenderName,
   redis: RedisAddress,
   prefix: string,
   capacity: number,
+  options: ContenderOptions = {},
 ): Promise<Contender> {
   if (name === 'jobdispatch') return ours(redis, prefix, capacity);
-  if (name === 'BullMQ') return bullmq(redis, prefix);
+  if (name === 'BullMQ') return bullmq(redis, prefix, options.keepCompleted);
   return beeQueue(redis, prefix);
 }
 
@@ -82,7 +91,11 @@ async function ours(redis: RedisAddress, queue: string, capacity: number): Promi
 /** BullMQ: priority 1 is the highest. */
 const BULL_PRIORITY = { [JobPriority.High]: 1, [JobPriority.Normal]: 2, [JobPriority.Low]: 3 };
 
-async function bullmq(redis: RedisAddress, prefix: string): Promise<Contender> {
+async function bullmq(
+  redis: RedisAddress,
+  prefix: string,
+  keepCompleted: number | undefined,
+): Promise<Contender> {
   const connection = { host: redis.host, port: redis.port, maxRetriesPerRequest: null };
   const queue = new Queue('bench', { connection, prefix });
   await queue.waitUntilReady();
@@ -90,7 +103,10 @@ async function bullmq(redis: RedisAddress, prefix: string): Promise<Contender> {
   const job = (priority: number) => ({
     name: 'noop',
     data: { priority },
-    opts: { priority: BULL_PRIORITY[priority as JobPriority] },
+    opts: {
+      priority: BULL_PRIORITY[priority as JobPriority],
+      ...(keepCompleted !== undefined && { removeOnComplete: { count: keepCompleted } }),
+    },
   });
   return {
     keys: `${prefix}:*`,

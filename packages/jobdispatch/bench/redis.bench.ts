@@ -13,6 +13,11 @@
  *    after the adds minus before, over the jobs: the whole cost, keys and indexes included).
  * 2. HIGH behind LOW: 50,000 LOW jobs waiting, a worker at concurrency 10 running them, then one
  *    HIGH job added: the time from the add until its body begins.
+ * 3. Memory of finished jobs: 200,000 no-op jobs added, then run to completion (concurrency 50),
+ *    ours with its default retention (10,000 completed records kept), BullMQ with
+ *    `removeOnComplete: { count: 10000 }`. Redis `used_memory` after the last completion minus
+ *    before the first add (the whole server: noisy when others share it), and the sum of
+ *    `MEMORY USAGE` over the contender's own keys (exact, whatever else runs).
  *
  * Every task runs in a fresh child process with its own key prefix, deleted afterwards. The
  * machine may be shared and noisy: read the ratios, which compare contenders measured in the
@@ -28,18 +33,34 @@ import { CONTENDER_NAMES, type ContenderName, makeContender } from './redis-cont
 
 const SMOKE = process.argv.includes('--smoke');
 const CONFIG = SMOKE
-  ? { jobs: 300, batch: 100, backlog: 300, warm: 20, concurrencies: [10, 50] }
-  : { jobs: 50_000, batch: 1000, backlog: 50_000, warm: 1000, concurrencies: [10, 50] };
+  ? { jobs: 300, batch: 100, backlog: 300, warm: 20, concurrencies: [10, 50], retained: 3000 }
+  : {
+      jobs: 50_000,
+      batch: 1000,
+      backlog: 50_000,
+      warm: 1000,
+      concurrencies: [10, 50],
+      retained: 200_000,
+    };
+/** BullMQ's removeOnComplete count: the same number of completed jobs our default retention keeps. */
+const KEEP_COMPLETED = 10_000;
+const RETAINED_CONTENDERS = ['jobdispatch', 'BullMQ'] as const;
 const HIGH_LIMIT_MS = 120_000;
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 
 type Task =
   | { kind: 'throughput'; contender: ContenderName; concurrency: number }
-  | { kind: 'high'; contender: ContenderName };
+  | { kind: 'high'; contender: ContenderName }
+  | { kind: 'retained'; contender: ContenderName };
 interface ThroughputResult {
   submitMs: number;
   processMs: number;
   bytesPerJob: number;
+}
+interface RetainedResult {
+  usedMemory: number;
+  keyBytes: number;
+  keys: number;
 }
 interface HighResult {
   waitMs: number | undefined;
@@ -62,6 +83,22 @@ function priorities(count: number): number[] {
 
 async function usedMemory(redis: Redis): Promise<number> {
   return Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0);
+}
+
+/** The number of keys matching `pattern` and the sum of their MEMORY USAGE (every element sampled). */
+async function keyMemory(redis: Redis, pattern: string): Promise<{ keys: number; bytes: number }> {
+  let cursor = '0';
+  let keys = 0;
+  let bytes = 0;
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    for (const key of found) {
+      keys++;
+      bytes += (await redis.memory('USAGE', key, 'SAMPLES', '0')) ?? 0;
+    }
+  } while (cursor !== '0');
+  return { keys, bytes };
 }
 
 async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
@@ -108,6 +145,28 @@ async function runThroughput(
     await c.startWorker(concurrency, () => undefined, done.tick);
     await done.reached;
     return { submitMs, processMs: performance.now() - processStart, bytesPerJob };
+  } finally {
+    await c.close();
+    await deleteKeys(redis, c.keys);
+  }
+}
+
+async function runRetained(redis: Redis, contender: ContenderName): Promise<RetainedResult> {
+  const prefix = `bench-${randomBytes(4).toString('hex')}`;
+  const c = await makeContender(contender, address(), prefix, CONFIG.retained, {
+    keepCompleted: KEEP_COMPLETED,
+  });
+  try {
+    const before = await usedMemory(redis);
+    await submitAll((batch) => c.submitBatch(batch), priorities(CONFIG.retained));
+    await c.closeProducer();
+    const done = untilCount(CONFIG.retained);
+    await c.startWorker(50, () => undefined, done.tick);
+    await done.reached;
+    await c.close(); // lets the last finishes and trims land
+    const usedAfter = await usedMemory(redis);
+    const { keys, bytes } = await keyMemory(redis, c.keys);
+    return { usedMemory: usedAfter - before, keyBytes: bytes, keys };
   } finally {
     await c.close();
     await deleteKeys(redis, c.keys);
@@ -161,7 +220,9 @@ async function child(task: Task): Promise<void> {
     const result =
       task.kind === 'throughput'
         ? await runThroughput(redis, task.contender, task.concurrency)
-        : await runHigh(redis, task.contender);
+        : task.kind === 'retained'
+          ? await runRetained(redis, task.contender)
+          : await runHigh(redis, task.contender);
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
     redis.disconnect();
@@ -225,6 +286,21 @@ async function main(): Promise<void> {
       `${contender.padEnd(12)} waited ${wait.padStart(9)} ms, ${fmt(r.lowStartedBetween)} LOW jobs started first${note}`,
     );
   }
+  console.log(
+    `\nMemory after ${fmt(CONFIG.retained)} completed jobs (ours: default retention; BullMQ: ` +
+      `removeOnComplete { count: ${fmt(KEEP_COMPLETED)} }):`,
+  );
+  console.log(
+    `${'contender'.padEnd(12)} ${'used_memory'.padStart(12)} ${'keys'.padStart(7)} ${'key bytes'.padStart(12)}`,
+  );
+  const kept = new Map<ContenderName, RetainedResult>();
+  for (const contender of RETAINED_CONTENDERS) {
+    const r = await inChild<RetainedResult>({ kind: 'retained', contender });
+    kept.set(contender, r);
+    console.log(
+      `${contender.padEnd(12)} ${fmt(r.usedMemory).padStart(12)} ${fmt(r.keys).padStart(7)} ${fmt(r.keyBytes).padStart(12)}`,
+    );
+  }
   console.log('\nOurs / peer:');
   for (const peer of ['BullMQ', 'Bee-Queue'] as const) {
     const parts = CONFIG.concurrencies.map(
@@ -240,11 +316,19 @@ async function main(): Promise<void> {
     ),
   );
   const ourWait = waits.get('jobdispatch');
+  const keptRatio = kept.get('jobdispatch')!.keyBytes / kept.get('BullMQ')!.keyBytes;
+  const usedRatio = kept.get('jobdispatch')!.usedMemory / kept.get('BullMQ')!.usedMemory;
+  console.log(
+    `  vs BullMQ    memory after ${fmt(CONFIG.retained)} completed: key bytes ` +
+      `${keptRatio.toFixed(2)}x, used_memory ${usedRatio.toFixed(2)}x`,
+  );
   console.log(
     `\nTargets: total >= 4x BullMQ: ${worst >= 4 ? 'met' : 'MISSED'} (${worst.toFixed(1)}x at worst); ` +
       `<= 400 bytes per waiting job: ${memory.get('jobdispatch')! <= 400 ? 'met' : 'MISSED'} ` +
       `(${fmt(memory.get('jobdispatch')!)}); HIGH wait a few ms: ` +
-      `${ourWait !== undefined && ourWait < 10 ? 'met' : 'MISSED'} (${ourWait?.toFixed(1) ?? '?'} ms)`,
+      `${ourWait !== undefined && ourWait < 10 ? 'met' : 'MISSED'} (${ourWait?.toFixed(1) ?? '?'} ms); ` +
+      `memory after ${fmt(CONFIG.retained)} completed <= BullMQ's: ${keptRatio <= 1 ? 'met' : 'MISSED'} ` +
+      `(${keptRatio.toFixed(2)}x by key bytes)`,
   );
 }
 

@@ -1,5 +1,5 @@
 /**
- * The seed's mixed scenario, end to end: each user request for a one-day plan queues its own price
+ * A mixed scenario, end to end: each user request for a one-day plan queues its own price
  * level at HIGH priority and the other four levels at LOW priority. Requests keep arriving while
  * the workers are busy, so later HIGH jobs overtake earlier LOW ones. Prints the order in which
  * jobs ran and the per-priority stats.

@@ -1,33 +1,173 @@
 /**
- * The seam between dispatching and storage. A backend owns the queue, the job records, dedup and
- * the event stream; the dispatcher owns handlers, worker slots, timeouts, retries' timing and
- * cancellation of what it runs. `MemoryBackend` keeps all of it in this process; `RedisBackend`
- * keeps it in Redis so that many processes share one queue.
+ * The seam between dispatching and storage. A backend owns the queue, the scheduled jobs, the job
+ * records and their retention, dedup, pauses and the event stream; the dispatcher owns handlers,
+ * worker slots, timeouts, the choice of retry delays and cancellation of what it runs.
+ * `MemoryBackend` keeps all of it in this process; `RedisBackend` keeps it in Redis so that many
+ * processes share one queue. Both pass the backend contract suite (test/contract/backend/).
+ *
+ * Settings that hold for the whole queue (capacity, lease, dedup TTL, retention, clock) are given
+ * to the backend's constructor; no method carries them.
+ *
+ * Semantics every backend must match:
+ *
+ * - **Clock.** Every time a backend records or compares (createdAt, runAt, startedAt, finishedAt,
+ *   due times, dedup and retention ages) comes from the `now()` given to its constructor (default
+ *   `Date.now`), so a test can move time by hand. Only lease expiry may use another clock.
+ * - **Submit.** A job whose `runAt` is after `now()` is recorded `scheduled`, else `queued` at
+ *   the back of its level (`runAt` is kept on the record either way). Capacity (`QUEUE_FULL`)
+ *   bounds the queued jobs of a level only: it refuses a submit that would queue at once, never a
+ *   scheduled one. A live execution of the same dedupKey (queued, scheduled, running, or completed
+ *   less than `dedupTtlMs` ago and still kept) absorbs the submit: the new record is `duplicated`;
+ *   a queued or scheduled original is raised to the duplicate's priority when that is higher
+ *   (`promoted` event).
+ * - **Due jobs.** A scheduled job becomes `queued` once `now() >= runAt`, at the back of its level
+ *   (even past capacity: it was accepted), in due order (runAt, then submission), with a `queued`
+ *   event. Every `claim()` first moves the due jobs; `waitForWork()` resolves when the earliest due
+ *   time passes. No polling of fixed period when nothing is due: one timer for the earliest due
+ *   time, armed only while someone waits for work (memory), or a wake-up at that time (Redis).
+ * - **Claim.** Strict priority order, FIFO within a level (opt-in aging aside); per-type
+ *   `remaining` as documented on `ClaimRequest`; nothing of a paused type (or of a paused queue)
+ *   is claimed, and a paused type never holds back the others.
+ * - **Retry (after a failed attempt).** `retry(claim, error, delayMs)`: `delayMs` 0 queues the job
+ *   at the back of its level at once; otherwise it is `scheduled` with `runAt = now() + delayMs`
+ *   and becomes due as above. Event `retrying` (with `delayMs`).
+ * - **Retention.** Each finished record (`completed`, `failed`, `cancelled`; `duplicated` follows
+ *   the `completed` rule in an index of its own) enters its status's index, ordered by
+ *   `finishedAt`. When a job finishes, its status's index is trimmed: oldest first, down to
+ *   `maxCount`, and every record whose `finishedAt + maxAgeMs <= now()` goes. Every write (submit,
+ *   claim, finish, cancel, ...) also trims at most `RETENTION_SWEEP_LIMIT` records per status that
+ *   are past their age, so an idle type's old records go too, with no timer or TTL per record. A
+ *   record trimmed is gone: `get` returns undefined, `list` and `counts` no longer see it, its
+ *   dedupKey no longer absorbs submits. Trimming emits no event.
+ * - **List.** `list()` pages through one status after another, in `LIST_STATUS_ORDER` restricted
+ *   to the statuses asked for; within a status: `queued` in the order they would be claimed
+ *   (priority high first, then queue order), `scheduled` by runAt, `running` by startedAt,
+ *   finished ones newest `finishedAt` first (ties in a stable order the backend keeps). The
+ *   `cursor` is opaque to callers: it names the position after the last job returned (its status,
+ *   sort key and id), so the next page starts after it even if that job has since moved; a job that
+ *   stays in its state through the paging is returned exactly once. `cursor` is present in the
+ *   result exactly when more matching jobs existed after the page when it was read. A page costs
+ *   O(limit + log n) (an index per status, and per status and type for `name`), never a scan. A
+ *   cursor the backend cannot read, or one for a status not asked for, is `INVALID_ARGUMENT`
+ *   naming `cursor`.
+ * - **Counts.** Exact numbers of the records kept in each status (for one type with `name`),
+ *   across every process of the queue; `duplicated` records are not counted.
+ * - **Admin.** `requeue(id)`: a `failed` or `cancelled` job goes back to the back of its level,
+ *   `queued`, its `error`, `result`, `finishedAt` and `cancelRequested` cleared, `attempts` kept and
+ *   `attemptsAtRequeue` set to it (the dispatcher counts a fresh retry budget from there); event
+ *   `retried`;
+ *   `QUEUE_FULL` when its level is full. `remove(id)`: deletes a record that is not running (a
+ *   queued or scheduled job leaves its queue; a dedupKey pointing at it is freed); event `removed`;
+ *   false when there was no record. `setPriority(id, p)`: a queued job moves to the back of level
+ *   `p` (`QUEUE_FULL` if that level is full), a scheduled one will enter level `p` when due; event
+ *   `promoted` when `p` is higher; the same level changes nothing. Any other status is
+ *   `INVALID_STATE` naming the status; an unknown id is `JOB_NOT_FOUND`.
+ * - **Pause.** `pause(name?)` / `resume(name?)`: with no name the whole queue, else one job type.
+ *   Claims skip what is paused; running jobs go on; submits and due jobs still queue. The state is
+ *   the backend's (on Redis: stored, so every process, and one started later, obeys it). `resume`
+ *   wakes `waitForWork`. Pausing twice, or resuming what is not paused, is not an error.
  *
  * Every operation that changes a record also emits the matching event, in order, to every
  * subscriber (in every process, for a shared backend): the dispatcher builds `wait()`, stats and
  * cross-process cancel on that stream alone, so both backends behave the same.
  */
 import type { JobEvent, JobEventListener } from './events.js';
-import type { Job, JobError, JobProgress } from './job.js';
+import type { Job, JobError, JobPriority, JobProgress, JobStatus } from './job.js';
 import type { QueueStats } from './priority-queue.js';
 
-/** The seed's `JobExpirationTime`: finished records and completed executions are kept 24 h. */
-export const DEFAULT_RECORD_TTL_MS = 24 * 60 * 60 * 1000;
+/** How long a completed execution keeps absorbing submits with its dedupKey, by default (24 h). */
+export const DEFAULT_DEDUP_TTL_MS = 24 * 60 * 60 * 1000;
+/** Most expired records one write removes per status, beyond those its own finish trims. */
+export const RETENTION_SWEEP_LIMIT = 100;
 
-export interface SubmitOptions {
-  /** How long a completed execution keeps absorbing submits with its dedupKey. */
-  readonly dedupTtlMs: number;
-  /** How long a finished record is kept. */
-  readonly recordTtlMs: number;
+/** How long, and how many, finished records of one status a queue keeps. */
+export interface RetentionRule {
+  /** Records that finished longer ago than this are dropped. */
+  readonly maxAgeMs?: number;
+  /** Beyond this many records, the oldest finished are dropped. 0 keeps none. */
+  readonly maxCount?: number;
+}
+
+/** Given once, to a backend (or to a Dispatcher for its default backend). */
+export interface RetentionOptions {
+  /** Also rules `duplicated` records (in an index of their own). Default 24 h, 10,000. */
+  readonly completed?: RetentionRule;
+  /** Default 7 days, 10,000. */
+  readonly failed?: RetentionRule;
+  /** Default 7 days, 10,000. */
+  readonly cancelled?: RetentionRule;
+}
+
+export interface ResolvedRetention {
+  readonly completed: Required<RetentionRule>;
+  readonly failed: Required<RetentionRule>;
+  readonly cancelled: Required<RetentionRule>;
+}
+
+/** The order `list()` walks statuses in when several are asked for. */
+export const LIST_STATUS_ORDER: readonly ListableStatus[] = [
+  'queued',
+  'scheduled',
+  'running',
+  'completed',
+  'failed',
+  'cancelled',
+  'duplicated',
+];
+export type ListableStatus = Exclude<JobStatus, 'new'>;
+
+/** What `Dispatcher.list()` takes. */
+export interface ListQuery {
+  /** One status or several. Default: every status. */
+  readonly status?: ListableStatus | readonly ListableStatus[];
+  /** Only jobs of this type. */
+  readonly name?: string;
+  /** Jobs per page, 1-1000. Default 50. */
+  readonly limit?: number;
+  /** The `cursor` of the previous page. */
+  readonly cursor?: string;
+}
+
+/** A validated query, as a backend receives it. */
+export interface ListRequest {
+  /** Not empty, without repeats, in `LIST_STATUS_ORDER`. */
+  readonly statuses: readonly ListableStatus[];
+  readonly name: string | undefined;
+  readonly limit: number;
+  readonly cursor: string | undefined;
+}
+
+export interface JobPage {
+  readonly jobs: Job[];
+  /** Present when more jobs matched after this page. */
+  readonly cursor?: string;
+}
+
+export interface JobCounts {
+  readonly scheduled: number;
+  readonly queued: number;
+  readonly running: number;
+  readonly completed: number;
+  readonly failed: number;
+  readonly cancelled: number;
+  /** Redis only, and only when above 0: entries its scripts could not read and moved aside. */
+  readonly corrupt?: number;
+}
+
+export interface PausedState {
+  /** The whole queue is paused. */
+  readonly queue: boolean;
+  /** Paused job types, sorted. */
+  readonly types: string[];
 }
 
 /**
- * What a submit did: queued the job, or recorded it as `duplicated` because a live execution
- * with its dedupKey exists (promoting that execution when it was queued at a lower priority).
+ * What a submit did: recorded the job (`queued`, or `scheduled` when due later), or recorded it as
+ * `duplicated` because a live execution with its dedupKey exists (promoting that execution when it
+ * was waiting at a lower priority).
  */
 export type SubmitResult =
-  | { readonly kind: 'queued'; readonly job: Job }
+  | { readonly kind: 'queued' | 'scheduled'; readonly job: Job }
   | {
       readonly kind: 'duplicated';
       readonly job: Job;
@@ -61,7 +201,7 @@ export type Outcome =
 export type RenewResult = 'held' | 'cancel-requested' | 'lost';
 
 export type CancelOutcome =
-  /** It was queued (or waiting to retry) and will never start. */
+  /** It was queued or scheduled and will never start. */
   | { readonly outcome: 'cancelled'; readonly job: Job }
   /** It is running: its signal is being aborted; it ends `cancelled` when its handler returns. */
   | { readonly outcome: 'cancel-requested'; readonly job: Job }
@@ -76,32 +216,45 @@ export interface Backend {
 
   /** Connects; safe to call more than once. */
   open(): Promise<void>;
-  /** Records and enqueues a `new` job atomically, or records it as a duplicate. Throws QUEUE_FULL. */
-  submit(job: Job, options: SubmitOptions): Promise<SubmitResult>;
-  /** Takes up to `max` jobs in strict priority order, marking them running (attempt counted). */
+  /** Records a `new` job as queued, scheduled or duplicated, atomically. Throws QUEUE_FULL. */
+  submit(job: Job): Promise<SubmitResult>;
+  /** Moves due jobs, then takes up to `max` in strict priority order, marking them running (attempt counted). */
   claim(request: ClaimRequest): Promise<Claim[]>;
   /**
    * Resolves once work may have arrived since the last `claim()` began (at once if some already
-   * has: a job was submitted or a retry came due), or when `signal` aborts. One dispatcher's loop
-   * calls it after a claim that found nothing, so no arrival between the two is missed.
+   * has: a submit, a due job, a resume), or when `signal` aborts.
    */
   waitForWork(signal: AbortSignal): Promise<void>;
   /** Extends the lease of a running job and reports a cancel asked for it. */
   renew(claim: Claim): Promise<RenewResult>;
   progress(claim: Claim, progress: JobProgress): Promise<void>;
   /** Ends a running job. False when the claim was no longer held (nothing was written). */
-  finish(claim: Claim, outcome: Outcome, options: SubmitOptions): Promise<boolean>;
-  /** Puts a failed attempt back in the queue after `delayMs`. False when the claim was no longer held. */
+  finish(claim: Claim, outcome: Outcome): Promise<boolean>;
+  /** Queues a failed attempt again after `delayMs` (0: at once). False when the claim was no longer held. */
   retry(claim: Claim, error: JobError, delayMs: number): Promise<boolean>;
   /** Gives a running job back, to the front of its level, its attempt not counted (shutdown). */
   release(claim: Claim): Promise<boolean>;
-  cancel(id: string, options: SubmitOptions): Promise<CancelOutcome>;
+  cancel(id: string): Promise<CancelOutcome>;
   get(id: string): Promise<Job | undefined>;
+  list(request: ListRequest): Promise<JobPage>;
+  counts(name?: string): Promise<JobCounts>;
+  /** A failed or cancelled job, queued again (admin retry). */
+  requeue(id: string): Promise<Job>;
+  remove(id: string): Promise<boolean>;
+  setPriority(id: string, priority: JobPriority): Promise<Job>;
+  pause(name?: string): Promise<void>;
+  resume(name?: string): Promise<void>;
+  paused(): Promise<PausedState>;
+  /** Queued jobs per level. */
   stats(): Promise<QueueStats>;
   /** Emits an event that does not change a record (`stuck`). */
   publish(event: JobEvent): Promise<void>;
   /** Every event of this backend's queue, in order. Returns the unsubscribe function. */
   subscribe(listener: JobEventListener): () => void;
-  /** Frees connections and timers. Jobs still queued stay where the backend keeps them. */
+  /**
+   * Frees connections and timers. A durable backend keeps its queued and scheduled jobs; the
+   * memory backend cancels them (`DISPATCHER_STOPPED`, on the record and with an event), since
+   * nothing would ever run them.
+   */
   close(): Promise<void>;
 }

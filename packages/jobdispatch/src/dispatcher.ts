@@ -1,23 +1,32 @@
 /**
- * The Dispatcher: the public face of the library. It registers handlers, accepts jobs, runs a
- * pool of `workers` slots that always take the highest-priority, oldest job they may run, and
- * offers cancel, wait, events and stats. Storage, queueing and dedup belong to the backend.
+ * The Dispatcher: the public face of the library. It registers handlers, accepts jobs (now or
+ * for later), runs a pool of `workers` slots that always take the highest-priority, oldest job
+ * they may run, and offers cancel, wait, events, stats, listing, counts and the admin operations
+ * (retry, remove, setPriority, pause and resume). Storage, queueing, scheduling, retention and
+ * dedup belong to the backend.
  *
  * Lifecycle:   created ──start()──► running ──stop()──► draining ──► stopped
  *                  └───────────────stop()─────────────────────────────┘
  * Jobs may be submitted from creation until `stop()` (before `start()` they just wait).
- * One loop schedules: it claims as many jobs as there are free slots, honouring per-type caps,
- * and sleeps until work arrives or a slot frees. It never blocks the event loop.
+ * One loop claims as many jobs as there are free slots, honouring per-type caps (the slot
+ * bookkeeping is `SlotScheduler`'s), and sleeps until work arrives or a slot frees. It never
+ * blocks the event loop.
  */
 import {
   type Backend,
   type CancelOutcome,
-  DEFAULT_RECORD_TTL_MS,
-  type SubmitOptions,
+  type JobCounts,
+  type JobPage,
+  LIST_STATUS_ORDER,
+  type ListQuery,
+  type ListRequest,
+  type ListableStatus,
+  type PausedState,
+  type RetentionOptions,
 } from './backend.js';
 import { MemoryBackend } from './backends/memory.js';
 import { safeString } from './describe.js';
-import { DispatchError, invalidArgument } from './errors.js';
+import { DispatchError, invalidArgument, queueClosed } from './errors.js';
 import {
   EventHub,
   FINAL_EVENT_TYPES,
@@ -34,16 +43,18 @@ import {
 } from './handler.js';
 import { type Job, type JobSpec, createJob } from './job.js';
 import type { PriorityJobQueueOptions } from './priority-queue.js';
+import { SlotScheduler } from './scheduler.js';
 import { type DispatcherStats, StatsCollector } from './stats.js';
 import { Outcomes } from './outcomes.js';
-import { ActiveJob, type WorkerDeps, runJob } from './worker.js';
+import { type WorkerDeps, runJob } from './worker.js';
 
-/** The seed's `NumWorkers`. */
+/** Worker slots, by default. */
 export const DEFAULT_WORKERS = 10;
-export { DEFAULT_RECORD_TTL_MS };
-export const DEFAULT_DEDUP_TTL_MS = DEFAULT_RECORD_TTL_MS;
 /** How long `stop()` lets work finish before it aborts what is still running. */
 export const DEFAULT_STOP_TIMEOUT_MS = 30_000;
+/** `list()` page size, by default and at most. */
+export const DEFAULT_LIST_LIMIT = 50;
+export const MAX_LIST_LIMIT = 1000;
 
 export interface DispatcherOptions {
   /** Worker slots: most handlers running at once in this process. 0 makes a producer only. Default 10. */
@@ -54,11 +65,11 @@ export interface DispatcherOptions {
   readonly capacityPerLevel?: number;
   /** For the default backend only: opt-in aging (see `PriorityJobQueueOptions.maxWaitMs`). */
   readonly maxWaitMs?: PriorityJobQueueOptions['maxWaitMs'];
-  /** How long finished records are kept. Default 24 h. */
-  readonly recordTtlMs?: number;
-  /** How long a completed execution absorbs submits with its dedupKey. Default 24 h. */
+  /** For the default backend only: how long, and how many, finished records are kept. */
+  readonly retention?: RetentionOptions;
+  /** For the default backend only: how long a completed execution absorbs submits with its dedupKey. Default 24 h. */
   readonly dedupTtlMs?: number;
-  /** The clock for records and expiry (tests inject one). Default `Date.now`. */
+  /** The clock for records, due times and expiry (tests inject one). Default `Date.now`. */
   readonly now?: () => number;
   /** The random source for backoff jitter. Default `Math.random`. */
   readonly random?: () => number;
@@ -73,16 +84,22 @@ export interface StopOptions {
 
 type State = 'created' | 'running' | 'draining' | 'stopped';
 
+/** Options that configure the default backend, so cannot go with `backend`. */
+const DEFAULT_BACKEND_OPTIONS = [
+  'capacityPerLevel',
+  'maxWaitMs',
+  'retention',
+  'dedupTtlMs',
+] as const;
+
 export class Dispatcher {
   readonly workers: number;
   private readonly backend: Backend;
   private readonly registry = new HandlerRegistry();
-  private readonly submitOptions: SubmitOptions;
   private readonly deps: WorkerDeps;
   private readonly hub = new EventHub();
   private readonly stats_ = new StatsCollector();
-  private readonly active = new Map<string, ActiveJob>();
-  private readonly freeSlots: number[] = [];
+  private readonly slots: SlotScheduler;
   private readonly outcomes: Outcomes;
   private readonly unsubscribe: () => void;
   private readonly now: () => number;
@@ -96,16 +113,21 @@ export class Dispatcher {
     if (!Number.isInteger(workers) || workers < 0)
       throw invalidArgument('workers', 'an integer >= 0', workers);
     this.workers = workers;
-    for (let slot = workers - 1; slot >= 0; slot--) this.freeSlots.push(slot);
     this.now = options.now ?? Date.now;
-    if (
-      options.backend !== undefined &&
-      (options.capacityPerLevel !== undefined || options.maxWaitMs !== undefined)
-    ) {
+    if ('recordTtlMs' in options) {
       throw new DispatchError(
         'INVALID_ARGUMENT',
-        'capacityPerLevel and maxWaitMs configure the default backend; give them to the backend you pass instead',
+        'recordTtlMs was removed: finished records are kept by `retention` ({ completed, failed, cancelled }: { maxAgeMs, maxCount })',
       );
+    }
+    if (options.backend !== undefined) {
+      const given = DEFAULT_BACKEND_OPTIONS.filter((key) => options[key] !== undefined);
+      if (given.length > 0) {
+        throw new DispatchError(
+          'INVALID_ARGUMENT',
+          `${given.join(', ')} configure${given.length === 1 ? 's' : ''} the default backend; give ${given.length === 1 ? 'it' : 'them'} to the backend you pass instead`,
+        );
+      }
     }
     this.backend =
       options.backend ??
@@ -115,22 +137,20 @@ export class Dispatcher {
           capacityPerLevel: options.capacityPerLevel,
         }),
         ...(options.maxWaitMs !== undefined && { maxWaitMs: options.maxWaitMs }),
+        ...(options.retention !== undefined && { retention: options.retention }),
+        ...(options.dedupTtlMs !== undefined && { dedupTtlMs: options.dedupTtlMs }),
       });
-    this.submitOptions = {
-      recordTtlMs: positive('recordTtlMs', options.recordTtlMs ?? DEFAULT_RECORD_TTL_MS),
-      dedupTtlMs: positive('dedupTtlMs', options.dedupTtlMs ?? DEFAULT_DEDUP_TTL_MS),
-    };
     const reportError =
       options.onError ??
       ((error: unknown) => process.emitWarning(`jobdispatch: ${safeString(error)}`));
     this.deps = {
       backend: this.backend,
       registry: this.registry,
-      submitOptions: this.submitOptions,
       now: this.now,
       random: options.random ?? Math.random,
       reportError,
     };
+    this.slots = new SlotScheduler(workers, this.deps, () => this.wakeLoop?.());
     this.outcomes = new Outcomes((id) => this.backend.get(id), reportError);
     this.unsubscribe = this.backend.subscribe((event) => this.onEvent(event));
   }
@@ -159,16 +179,15 @@ export class Dispatcher {
   }
 
   /**
-   * Creates a job and queues it. Resolves with its record: `queued`, or `duplicated` (with
-   * `duplicateOf`) when a live execution has the same `dedupKey`. Throws `QUEUE_FULL` when its
-   * level is full, `QUEUE_CLOSED` after `stop()`, `INVALID_ARGUMENT` for a bad spec.
+   * Creates a job. Resolves with its record: `queued`; `scheduled` when `runAt` or `delayMs` puts
+   * it in the future; or `duplicated` (with `duplicateOf`) when a live execution has the same
+   * `dedupKey`. Throws `QUEUE_FULL` when its level is full, `QUEUE_CLOSED` after `stop()`,
+   * `INVALID_ARGUMENT` for a bad spec.
    */
   async submit<P>(spec: JobSpec<P>): Promise<Job<P>> {
     validateSpec(spec);
-    if (this.state === 'draining' || this.state === 'stopped') {
-      throw new DispatchError('QUEUE_CLOSED', 'the dispatcher is stopping and accepts no new jobs');
-    }
-    const result = await this.backend.submit(createJob(spec, this.now()), this.submitOptions);
+    if (this.state === 'draining' || this.state === 'stopped') throw queueClosed();
+    const result = await this.backend.submit(createJob(spec, this.now()));
     return result.job as Job<P>;
   }
 
@@ -186,11 +205,72 @@ export class Dispatcher {
   }
 
   /**
-   * Cancels a job from any process: a queued job never starts; a running job's `ctx.signal` is
-   * aborted and it ends `cancelled` when its handler returns. A finished job is left as it is.
+   * Cancels a job from any process: a queued or scheduled job never starts; a running job's
+   * `ctx.signal` is aborted and it ends `cancelled` when its handler returns. A finished job is
+   * left as it is.
    */
   cancel(id: string): Promise<CancelOutcome> {
-    return this.backend.cancel(id, this.submitOptions);
+    return this.backend.cancel(id);
+  }
+
+  /**
+   * A page of job records: `status` one or several (default all), `name` one job type, `limit`
+   * 1-1000 (default 50); pass the returned `cursor` for the next page (absent on the last).
+   * Queued jobs come in the order they would run, scheduled by due time, running by start,
+   * finished newest first.
+   */
+  async list(query: ListQuery = {}): Promise<JobPage> {
+    return this.backend.list(listRequest(query));
+  }
+
+  /** Exact numbers of the records kept in each status, for one job type with `name`. */
+  counts(query: { readonly name?: string } = {}): Promise<JobCounts> {
+    const name = query?.name;
+    if (name !== undefined && (typeof name !== 'string' || name === '')) {
+      return Promise.reject(invalidArgument('name', 'a non-empty string', name));
+    }
+    return this.backend.counts(name);
+  }
+
+  /**
+   * Queues a `failed` or `cancelled` job again at its priority, with a fresh retry budget (its
+   * `attempts` keep counting); a `retried` event. `INVALID_STATE` for any other status.
+   */
+  retry(id: string): Promise<Job> {
+    return this.backend.requeue(id);
+  }
+
+  /** Deletes a record that is not running (`INVALID_STATE` if it is). True if it existed. */
+  remove(id: string): Promise<boolean> {
+    return this.backend.remove(id);
+  }
+
+  /** Moves a queued or scheduled job to `priority`, at the back of that level. */
+  setPriority(id: string, priority: number): Promise<Job> {
+    if (priority !== 0 && priority !== 1 && priority !== 2) {
+      return Promise.reject(
+        invalidArgument('priority', '0 (low), 1 (normal) or 2 (high)', priority),
+      );
+    }
+    return this.backend.setPriority(id, priority);
+  }
+
+  /**
+   * Stops claims of one job type (`name`), or of the whole queue: nothing paused starts, running
+   * jobs go on, submits are still accepted. On Redis the pause is stored for every process.
+   */
+  pause(name?: string): Promise<void> {
+    const error = checkName(name);
+    return error === undefined ? this.backend.pause(name) : Promise.reject(error);
+  }
+
+  resume(name?: string): Promise<void> {
+    const error = checkName(name);
+    return error === undefined ? this.backend.resume(name) : Promise.reject(error);
+  }
+
+  paused(): Promise<PausedState> {
+    return this.backend.paused();
   }
 
   /** Listens to one event type, or every type with '*'. Returns the function that stops it. */
@@ -227,7 +307,7 @@ export class Dispatcher {
     const deadlineAt = Date.now() + timeoutMs;
     const deadline = sleep(timeoutMs);
     if (wasRunning)
-      await Promise.race([this.loopDone.then(() => this.allSettled()), deadline.promise]);
+      await Promise.race([this.loopDone.then(() => this.slots.whenIdle()), deadline.promise]);
     this.state = 'stopped';
     this.wakeLoop?.();
     await Promise.race([this.abandonRunning(), deadline.promise]);
@@ -243,111 +323,56 @@ export class Dispatcher {
   /** At the deadline: abort what still runs and write its end now, without waiting for it. */
   private async abandonRunning(): Promise<void> {
     const writes: Promise<unknown>[] = [];
-    for (const active of this.active.values()) {
-      if (active.returned) continue; // its outcome is being written
-      active.abandoned = true;
-      active.stopTimers();
-      active.abort('DISPATCHER_STOPPED', 'the dispatcher stopped before the job finished');
+    for (const run of [...this.slots.inProgress()]) {
+      if (!run.abandon()) continue; // its handler returned: its outcome is being written
       const error = {
         code: 'DISPATCHER_STOPPED',
         message: 'shutdown: the job was still running at the stop deadline',
       };
       writes.push(
         (this.backend.durable
-          ? this.backend.release(active.claim)
-          : this.backend.finish(active.claim, { status: 'cancelled', error }, this.submitOptions)
+          ? this.backend.release(run.claim)
+          : this.backend.finish(run.claim, { status: 'cancelled', error })
         ).catch(this.deps.reportError),
       );
     }
     await Promise.all(writes);
   }
 
-  private allSettled(): Promise<void> {
-    if (this.active.size === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const check = (): void => {
-        if (this.active.size === 0) resolve();
-        else this.slotWatchers.push(check);
-      };
-      check();
-    });
-  }
-
-  private readonly slotWatchers: (() => void)[] = [];
-  /** Cancels seen for jobs not (yet) running here; cleared when the job ends. */
-  private readonly earlyCancels = new Set<string>();
-
   private async loop(): Promise<void> {
     const remaining = new Map<string, number>();
     while (this.state === 'running' || (this.state === 'draining' && !this.backend.durable)) {
-      const free = this.freeSlots.length;
+      const free = this.slots.free;
       if (free > 0) {
-        const freedBefore = this.slotsFreed;
+        const freedBefore = this.slots.freed;
         let claims;
         try {
-          claims = await this.backend.claim({ max: free, remaining: this.remaining(remaining) });
+          claims = await this.backend.claim({
+            max: free,
+            remaining: this.slots.remaining(this.registry, remaining),
+          });
         } catch (error) {
           this.deps.reportError(error);
-          await this.pause(1000);
+          await this.pauseLoop(1000);
           continue;
         }
-        for (const claim of claims) this.launch(claim);
+        for (const claim of claims) {
+          const run = this.slots.launch(claim);
+          // runJob never rejects; if it ever did, the slot must still free and the process live on.
+          const ended = (): void => this.slots.ended(run);
+          runJob(this.deps, run).then(ended, (error: unknown) => {
+            this.deps.reportError(error);
+            ended();
+          });
+        }
         if (claims.length > 0) continue;
         // A slot that freed while the claim was in flight found no idle loop to wake, and its
         // type may have room now: claim again rather than sleep past it.
-        if (this.slotsFreed !== freedBefore) continue;
-        if (this.state === 'draining' && this.active.size === 0) return;
+        if (this.slots.freed !== freedBefore) continue;
+        if (this.state === 'draining' && this.slots.active === 0) return;
       }
       await this.idle(free > 0);
     }
-  }
-
-  /** Per-type room left, for the types whose cap is below the worker count. */
-  private remaining(into: Map<string, number>): ReadonlyMap<string, number> {
-    into.clear();
-    for (const type of this.registry.types()) {
-      const { concurrency } = this.registry.get(type)!.options;
-      if (concurrency < this.workers) into.set(type, concurrency - this.runningOfType(type));
-    }
-    return into;
-  }
-
-  private readonly runningByType = new Map<string, number>();
-  /** Counts freed slots, so the loop can tell that one freed while it awaited a claim. */
-  private slotsFreed = 0;
-
-  private runningOfType(type: string): number {
-    return this.runningByType.get(type) ?? 0;
-  }
-
-  private launch(claim: Parameters<typeof runJob>[1]['claim']): void {
-    const slot = this.freeSlots.pop()!;
-    const active = new ActiveJob(claim, slot);
-    const type = claim.job.name;
-    this.active.set(claim.job.id, active);
-    if (this.earlyCancels.delete(claim.job.id))
-      active.abort('JOB_CANCELLED', 'the job was cancelled');
-    this.runningByType.set(type, this.runningOfType(type) + 1);
-    // The slot (and the type's room) frees when the handler returns; the job stays active until
-    // its outcome is written, so that stop() waits for that write.
-    active.onReturned = () => {
-      this.runningByType.set(type, this.runningOfType(type) - 1);
-      this.freeSlots.push(slot);
-      this.slotsFreed++;
-      this.wakeLoop?.();
-    };
-    const ended = (): void => {
-      active.markReturned();
-      this.active.delete(claim.job.id);
-      this.wakeLoop?.(); // a draining loop waits for the last write
-      if (this.slotWatchers.length > 0)
-        for (const watcher of this.slotWatchers.splice(0)) watcher();
-    };
-    // runJob never rejects; if it ever did, the slot must still free and the process live on.
-    runJob(this.deps, active).then(ended, (error: unknown) => {
-      this.deps.reportError(error);
-      ended();
-    });
   }
 
   /** Sleeps until a slot frees, or (with a free slot) work may have arrived, or stop. */
@@ -363,7 +388,7 @@ export class Dispatcher {
     this.wakeLoop = undefined;
   }
 
-  private async pause(ms: number): Promise<void> {
+  private async pauseLoop(ms: number): Promise<void> {
     const timer = sleep(ms);
     await Promise.race([timer.promise, new Promise<void>((resolve) => (this.wakeLoop = resolve))]);
     timer.cancel();
@@ -372,16 +397,46 @@ export class Dispatcher {
 
   private onEvent(event: JobEvent): void {
     this.stats_.observe(event);
-    if (event.type === 'cancelling') {
-      const active = this.active.get(event.jobId);
-      // The cancel can overtake the claim that is bringing the job here: remember it for launch.
-      if (active === undefined) this.earlyCancels.add(event.jobId);
-      else active.abort('JOB_CANCELLED', 'the job was cancelled');
-    }
-    if (FINAL_EVENT_TYPES.has(event.type)) this.earlyCancels.delete(event.jobId);
+    if (event.type === 'cancelling') this.slots.cancel(event.jobId);
+    if (FINAL_EVENT_TYPES.has(event.type)) this.slots.forget(event.jobId);
     this.outcomes.observe(event);
     if (this.hub.size > 0) this.hub.emit(event);
   }
+}
+
+const LISTABLE: ReadonlySet<string> = new Set(LIST_STATUS_ORDER);
+
+function listRequest(query: ListQuery): ListRequest {
+  if (query === null || typeof query !== 'object')
+    throw invalidArgument('query', 'an object', query);
+  const { status, name, limit = DEFAULT_LIST_LIMIT, cursor } = query;
+  let statuses: readonly ListableStatus[] = LIST_STATUS_ORDER;
+  if (status !== undefined) {
+    const given: unknown[] = Array.isArray(status) ? status : [status];
+    if (given.length === 0)
+      throw invalidArgument('status', 'a status or a non-empty array', status);
+    for (const value of given) {
+      if (typeof value !== 'string' || !LISTABLE.has(value)) {
+        throw invalidArgument('status', `one of ${LIST_STATUS_ORDER.join(', ')}`, value);
+      }
+    }
+    statuses = LIST_STATUS_ORDER.filter((s) => given.includes(s));
+  }
+  if (name !== undefined && (typeof name !== 'string' || name === '')) {
+    throw invalidArgument('name', 'a non-empty string', name);
+  }
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
+    throw invalidArgument('limit', `an integer from 1 to ${MAX_LIST_LIMIT}`, limit);
+  }
+  if (cursor !== undefined && (typeof cursor !== 'string' || cursor === '')) {
+    throw invalidArgument('cursor', 'a cursor returned by list()', cursor);
+  }
+  return { statuses, name, limit, cursor };
+}
+
+function checkName(name: unknown): DispatchError | undefined {
+  if (name === undefined || (typeof name === 'string' && name !== '')) return undefined;
+  return invalidArgument('name', 'a non-empty string (a job type) or nothing', name);
 }
 
 function validateSpec(spec: JobSpec<unknown>): void {
@@ -395,13 +450,29 @@ function validateSpec(spec: JobSpec<unknown>): void {
   if (spec.dedupKey !== undefined && (typeof spec.dedupKey !== 'string' || spec.dedupKey === '')) {
     throw invalidArgument('dedupKey', 'a non-empty string', spec.dedupKey);
   }
+  if (spec.runAt !== undefined && spec.delayMs !== undefined) {
+    throw invalidArgument('runAt', 'not given together with delayMs', spec.runAt);
+  }
+  for (const field of ['runAt', 'delayMs'] as const) {
+    const value = spec[field];
+    if (
+      value !== undefined &&
+      !(typeof value === 'number' && Number.isFinite(value) && value >= 0)
+    ) {
+      throw invalidArgument(field, 'a finite number >= 0', value);
+    }
+  }
+  if (
+    spec.timeoutMs !== undefined &&
+    !(typeof spec.timeoutMs === 'number' && Number.isFinite(spec.timeoutMs) && spec.timeoutMs > 0)
+  ) {
+    throw invalidArgument('timeoutMs', 'a finite number > 0', spec.timeoutMs);
+  }
+  if (spec.retries !== undefined && !(Number.isInteger(spec.retries) && spec.retries >= 0)) {
+    throw invalidArgument('retries', 'an integer >= 0', spec.retries);
+  }
   if (spec.description !== undefined && typeof spec.description !== 'string')
     throw invalidArgument('description', 'a string', spec.description);
-}
-
-function positive(field: string, value: number): number {
-  if (!(Number.isFinite(value) && value > 0)) throw invalidArgument(field, 'a number > 0', value);
-  return value;
 }
 
 function sleep(ms: number): { promise: Promise<void>; cancel: () => void } {

@@ -7,6 +7,9 @@ import { safeString } from './describe.js';
 import type { JobError, JobPriority, JobProgress } from './job.js';
 
 export type JobEventType =
+  /** Submitted with a due time in the future. */
+  | 'scheduled'
+  /** Entered the queue: submitted, or a scheduled job came due. */
   | 'queued'
   | 'started'
   | 'progress'
@@ -17,6 +20,10 @@ export type JobEventType =
   | 'duplicated'
   | 'promoted'
   | 'retrying'
+  /** An admin `retry(id)` queued a failed or cancelled job again. */
+  | 'retried'
+  /** An admin `remove(id)` deleted the record. */
+  | 'removed'
   | 'stuck';
 
 export interface JobEvent {
@@ -42,16 +49,19 @@ export interface JobEvent {
   readonly fromPriority?: JobPriority;
   /** retrying: the delay before the next attempt. */
   readonly delayMs?: number;
+  /** scheduled: when the job is due. */
+  readonly runAt?: number;
 }
 
 export type JobEventListener = (event: JobEvent) => void;
 
-/** The event types after which a job never changes again. */
+/** The event types after which a job changes no more (unless an admin `retry(id)` queues it again). */
 export const FINAL_EVENT_TYPES: ReadonlySet<JobEventType> = new Set<JobEventType>([
   'completed',
   'failed',
   'cancelled',
   'duplicated',
+  'removed',
 ]);
 
 /** A set of listeners; a listener that throws is reported to `onError` and does not stop the rest. */

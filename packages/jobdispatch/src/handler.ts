@@ -8,8 +8,9 @@ import type { Job } from './job.js';
 /** What a running handler gets besides its job. */
 export interface JobContext {
   /**
-   * Aborted when the job is cancelled, passes its timeout, or the dispatcher stops hard. The
-   * abort reason is a `DispatchError` (`JOB_CANCELLED`, `JOB_TIMEOUT` or `DISPATCHER_STOPPED`).
+   * Aborted when the job is cancelled, passes its timeout, its lease is lost (Redis: another
+   * worker may run it now), or the dispatcher stops hard. The abort reason is a `DispatchError`
+   * (`JOB_CANCELLED`, `JOB_TIMEOUT`, `LEASE_LOST` or `DISPATCHER_STOPPED`).
    */
   readonly signal: AbortSignal;
   /** The worker slot running the job, 0 to workers - 1. */
@@ -53,9 +54,12 @@ export type Backoff =
 export interface HandlerOptions {
   /** Most jobs of this type running at once in this dispatcher; capped by `workers`. Default: `workers`. */
   readonly concurrency?: number;
-  /** Abort and fail with `JOB_TIMEOUT` after this long. Default: no timeout. */
+  /** Abort and fail with `JOB_TIMEOUT` after this long. Default: no timeout. A job's own `timeoutMs` overrides it. */
   readonly timeoutMs?: number;
-  /** Further attempts after a failed one. Default 0. Timeouts and cancels are not retried. */
+  /**
+   * Further attempts after a failed one (a thrown error or a timeout; not a cancel, nor an
+   * `UnrecoverableError`). Default 0. A job's own `retries` overrides it.
+   */
   readonly retries?: number;
   /** Default `{ type: 'exponential', baseMs: 1000, maxMs: 60000, jitter: 'full' }`. */
   readonly backoff?: Backoff;

@@ -3,6 +3,7 @@
  * anything not exported from this file may change without notice.
  */
 export {
+  MAX_STACK_BYTES,
   JobPriority,
   JobStatus,
   createJob,
@@ -19,6 +20,7 @@ export {
   isDispatchError,
   type DispatchErrorCode,
 } from './errors.js';
+export { DEFAULT_RETENTION } from './retention.js';
 export {
   DEFAULT_CAPACITY_PER_LEVEL,
   PriorityJobQueue,
@@ -35,17 +37,27 @@ export {
   type JobHandler,
 } from './handler.js';
 export type { JobEvent, JobEventListener, JobEventType } from './events.js';
-export type {
-  Backend,
-  CancelOutcome,
-  Claim,
-  ClaimRequest,
-  Outcome,
-  RenewResult,
-  SubmitOptions,
-  SubmitResult,
+export {
+  DEFAULT_DEDUP_TTL_MS,
+  LIST_STATUS_ORDER,
+  type Backend,
+  type CancelOutcome,
+  type Claim,
+  type ClaimRequest,
+  type JobCounts,
+  type JobPage,
+  type ListQuery,
+  type ListRequest,
+  type ListableStatus,
+  type Outcome,
+  type PausedState,
+  type RenewResult,
+  type ResolvedRetention,
+  type RetentionOptions,
+  type RetentionRule,
+  type SubmitResult,
 } from './backend.js';
-export { MemoryBackend, type MemoryBackendOptions } from './backends/memory.js';
+export { MemoryBackend, type MemoryBackendOptions, type SetTimer } from './backends/memory.js';
 export {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_LEASE_MS,
@@ -55,8 +67,8 @@ export {
   type RedisBackendOptions,
 } from './backends/redis/index.js';
 export {
-  DEFAULT_DEDUP_TTL_MS,
-  DEFAULT_RECORD_TTL_MS,
+  DEFAULT_LIST_LIMIT,
+  MAX_LIST_LIMIT,
   DEFAULT_STOP_TIMEOUT_MS,
   DEFAULT_WORKERS,
   Dispatcher,

@@ -1,22 +1,27 @@
 /**
  * Jobs: the unit of work, its priority and its status.
  *
- * A job's status only moves forward along this machine (every move is written to the job's
- * record with a new `updatedAt`):
+ * A job's status moves along this machine (every move is written to the job's record with a new
+ * `updatedAt`):
  *
- *     new ──► queued ──► running ──► completed
- *      │        ▲  │        │  ├───► failed
- *      │        │  │        │  └───► cancelled
- *      │        └──┼────────┘  (retry after a failed attempt, or a lease lost / released)
- *      │           └──────────────► cancelled   (cancelled while still queued)
+ *     new ──► scheduled ──(due)──► queued ──► running ──► completed
+ *      │         ▲  │                ▲  │        │  ├───► failed ──────┐
+ *      │         │  │                │  │        │  └───► cancelled ───┤
+ *      │         │  │                └──┼────────┤  (lease lost / released)
+ *      │         └──┼───────────────────┼────────┘  (retry after a failed attempt, with a delay;
+ *      │            │                   │            without one it goes straight to queued)
+ *      │            └───────────────────┴──────────► cancelled  (cancelled before it started)
+ *      ├──► queued   (no runAt, or one already past)
  *      └──► duplicated   (the submit matched a live execution with the same dedupKey)
  *
- * `completed`, `failed`, `cancelled` and `duplicated` are final. Timestamps are milliseconds since
- * the epoch (numbers, not Dates) because records cross process boundaries as JSON and Redis hashes.
+ * `completed`, `failed`, `cancelled` and `duplicated` are final for the dispatcher; only an admin
+ * `retry(id)` queues a failed or cancelled job again (its `attempts` keep counting), and
+ * `remove(id)` deletes a record that is not running. Timestamps are milliseconds since the epoch
+ * (numbers, not Dates) because records cross process boundaries as JSON and Redis hashes.
  */
 import { randomUUID } from 'node:crypto';
 
-/** The seed's three levels; the numbers are the seed's values and are stored as such. */
+/** Three levels; the numbers are stored as such (in records, Redis keys and HTTP bodies). */
 export const JobPriority = {
   Low: 0,
   Normal: 1,
@@ -24,14 +29,7 @@ export const JobPriority = {
 } as const;
 export type JobPriority = (typeof JobPriority)[keyof typeof JobPriority];
 
-/** Every priority, highest first: the order in which queues are served. */
-export const PRIORITIES_HIGH_FIRST: readonly JobPriority[] = [
-  JobPriority.High,
-  JobPriority.Normal,
-  JobPriority.Low,
-];
-
-/** A missing or invalid priority is treated as Normal (the seed's default-priority rule). */
+/** A missing or invalid priority is treated as Normal. */
 export function normalizePriority(value: unknown): JobPriority {
   return value === 0 || value === 1 || value === 2 ? value : JobPriority.Normal;
 }
@@ -46,13 +44,13 @@ export function priorityName(priority: JobPriority): 'high' | 'normal' | 'low' {
 
 export const JobStatus = {
   New: 'new',
+  Scheduled: 'scheduled',
   Queued: 'queued',
   Running: 'running',
   Completed: 'completed',
   Failed: 'failed',
   Duplicated: 'duplicated',
   Cancelled: 'cancelled',
-  Unknown: 'unknown',
 } as const;
 export type JobStatus = (typeof JobStatus)[keyof typeof JobStatus];
 
@@ -68,10 +66,18 @@ export function isFinalStatus(status: JobStatus): boolean {
   return FINAL_STATUSES.has(status);
 }
 
+/** Most UTF-8 bytes of a thrown error's stack kept on a failed job's record. */
+export const MAX_STACK_BYTES = 4096;
+
 /** What a failed or cancelled job records about why. */
 export interface JobError {
+  /** A `DispatchErrorCode`, or a code the handler's error carried. */
   readonly code: string;
   readonly message: string;
+  /** The class name of the error the handler threw (`TypeError`, `UnrecoverableError`, ...). */
+  readonly name?: string;
+  /** Its stack, cut to `MAX_STACK_BYTES`. */
+  readonly stack?: string;
 }
 
 export interface JobProgress {
@@ -98,6 +104,14 @@ export interface Job<P = unknown, R = unknown> {
   readonly duplicateOf?: string;
   /** Attempts started so far (1 while the first attempt runs). */
   readonly attempts: number;
+  /** When it is due (set when the spec gave `runAt` or `delayMs`, or while it waits for a retry). */
+  readonly runAt?: number;
+  /** Overrides its type's `timeoutMs`. */
+  readonly timeoutMs?: number;
+  /** Overrides its type's `retries`. */
+  readonly retries?: number;
+  /** `attempts` when an admin `retry(id)` last queued it again: its retry budget counts from here. */
+  readonly attemptsAtRequeue?: number;
   readonly progress?: JobProgress;
   readonly startedAt?: number;
   readonly finishedAt?: number;
@@ -116,9 +130,20 @@ export interface JobSpec<P = unknown> {
   readonly id?: string;
   readonly description?: string;
   readonly dedupKey?: string;
+  /** Due time, ms since the epoch: until then the job is `scheduled`. Not with `delayMs`. */
+  readonly runAt?: number;
+  /** Due this long after the submit. Not with `runAt`. */
+  readonly delayMs?: number;
+  /** Overrides its type's `timeoutMs` for this job. */
+  readonly timeoutMs?: number;
+  /** Overrides its type's `retries` for this job. */
+  readonly retries?: number;
 }
 
-/** Builds a `new` job from a spec: a random UUID when no id is given, timestamps now. */
+/**
+ * Builds a `new` job from a spec (validated by the caller): a random UUID when no id is given,
+ * timestamps now, `runAt` from `runAt` or `now + delayMs`.
+ */
 export function createJob<P = unknown>(spec: JobSpec<P>, now: number = Date.now()): Job<P> {
   const job: {
     -readonly [K in keyof Job<P>]: Job<P>[K];
@@ -134,6 +159,10 @@ export function createJob<P = unknown>(spec: JobSpec<P>, now: number = Date.now(
   };
   if (spec.description !== undefined) job.description = spec.description;
   if (spec.dedupKey !== undefined) job.dedupKey = spec.dedupKey;
+  if (spec.runAt !== undefined) job.runAt = spec.runAt;
+  else if (spec.delayMs !== undefined) job.runAt = now + spec.delayMs;
+  if (spec.timeoutMs !== undefined) job.timeoutMs = spec.timeoutMs;
+  if (spec.retries !== undefined) job.retries = spec.retries;
   return job;
 }
 

@@ -4,7 +4,12 @@
  * happens between the read and the registration is never missed; a `duplicated` job is followed to
  * the execution it joined.
  */
-import { DispatchError, type DispatchErrorCode, isDispatchErrorCode } from './errors.js';
+import {
+  DispatchError,
+  type DispatchErrorCode,
+  isDispatchErrorCode,
+  jobNotFound,
+} from './errors.js';
 import { FINAL_EVENT_TYPES, type JobEvent } from './events.js';
 import { type Job, JobStatus, isFinalStatus } from './job.js';
 
@@ -52,8 +57,7 @@ export class Outcomes {
       const message = `the dispatcher stopped before the end of job "${id}" could be read`;
       throw new DispatchError('DISPATCHER_STOPPED', message, { jobId: id });
     }
-    if (job === undefined)
-      throw new DispatchError('JOB_NOT_FOUND', `no job with id "${id}"`, { jobId: id });
+    if (job === undefined) throw jobNotFound(id);
     if (!isFinalStatus(job.status)) {
       const message = `the dispatcher stopped before job "${job.id}" finished; it is ${job.status}`;
       throw new DispatchError('DISPATCHER_STOPPED', message, { jobId: job.id });

@@ -1,5 +1,5 @@
 /**
- * The in-memory bounded strict-priority queue (the seed's PriorityJobQueue).
+ * The in-memory bounded strict-priority queue: the memory backend's queue, also usable alone.
  *
  * Invariants:
  * - Dequeue is strict: the oldest job of the highest non-empty level, High > Normal > Low; FIFO
@@ -15,10 +15,10 @@
  *   jobs.
  * - A `dequeue()` waiting on an empty queue is handed the next enqueued job directly.
  */
-import { DispatchError } from './errors.js';
+import { checkAging, checkCapacity } from './errors.js';
 import { type Job, type JobPriority, JobPriority as P, normalizePriority } from './job.js';
 
-/** The seed's buffer: 1000 jobs per level. */
+/** Jobs per level, by default. */
 export const DEFAULT_CAPACITY_PER_LEVEL = 1000;
 
 export interface QueueStats {
@@ -32,7 +32,7 @@ export interface PriorityJobQueueOptions {
   readonly capacityPerLevel?: number;
   /**
    * Opt-in aging: after waiting this long, a Normal or Low job is served as if it were one level
-   * higher. Off by default (strict order, as the seed).
+   * higher. Off by default (strict order).
    */
   readonly maxWaitMs?: { readonly normal?: number; readonly low?: number };
   /** The clock used for aging. Default `Date.now`. */
@@ -70,6 +70,15 @@ class TypeList {
     this.tail = entry;
   }
 
+  pushFront(entry: Entry): void {
+    entry.list = this;
+    entry.prev = undefined;
+    entry.next = this.head;
+    if (this.head) this.head.prev = entry;
+    else this.tail = entry;
+    this.head = entry;
+  }
+
   unlink(entry: Entry): void {
     if (entry.prev) entry.prev.next = entry.next;
     else this.head = entry.next;
@@ -91,7 +100,7 @@ class Level {
   private last: TypeList | undefined;
   size = 0;
 
-  push(entry: Entry, jobType: string): void {
+  push(entry: Entry, jobType: string, front = false): void {
     let list = this.last;
     if (list === undefined || list.jobType !== jobType) {
       list = this.lists.get(jobType);
@@ -102,7 +111,8 @@ class Level {
       this.last = list;
     }
     if (list.slot < 0) list.slot = this.active.push(list) - 1;
-    list.push(entry);
+    if (front) list.pushFront(entry);
+    else list.push(entry);
     this.size++;
   }
 
@@ -154,6 +164,14 @@ const ENTRY_POOL_SIZE = 16_384;
 
 type Waiter = (job: Job | null) => void;
 
+/** Where `enqueue` puts a job. */
+export interface Placement {
+  /** At the front of its level rather than the back (a job given back, to run next). */
+  readonly front?: boolean;
+  /** Even when its level is full (a job accepted earlier, coming back: refusing would drop it). */
+  readonly force?: boolean;
+}
+
 export class PriorityJobQueue {
   readonly capacityPerLevel: number;
   private readonly levels: readonly [Level, Level, Level] = [new Level(), new Level(), new Level()];
@@ -171,17 +189,11 @@ export class PriorityJobQueue {
   private readonly aging: boolean;
   private readonly now: () => number;
   private seq = 0;
+  private frontSeq = 0;
   private isClosed = false;
 
   constructor(options: PriorityJobQueueOptions = {}) {
-    const capacity = options.capacityPerLevel ?? DEFAULT_CAPACITY_PER_LEVEL;
-    if (!Number.isInteger(capacity) || capacity < 1) {
-      throw new DispatchError(
-        'INVALID_ARGUMENT',
-        `capacityPerLevel must be an integer >= 1, got ${String(capacity)}`,
-      );
-    }
-    this.capacityPerLevel = capacity;
+    this.capacityPerLevel = checkCapacity(options.capacityPerLevel ?? DEFAULT_CAPACITY_PER_LEVEL);
     this.agingMs = [
       checkAging('maxWaitMs.low', options.maxWaitMs?.low),
       checkAging('maxWaitMs.normal', options.maxWaitMs?.normal),
@@ -214,16 +226,21 @@ export class PriorityJobQueue {
    * among the queued jobs for `has`, `remove` and `promote` to find them; the queue does not check
    * (the Dispatcher's backends do), so that an enqueue costs no lookup.
    */
-  enqueue(job: Job): boolean {
+  enqueue(job: Job, placement: Placement = {}): boolean {
     if (this.isClosed) return false;
     const level = normalizePriority(job.priority);
-    if (this.levels[level].size >= this.capacityPerLevel) return false;
+    if (placement.force !== true && this.levels[level].size >= this.capacityPerLevel) return false;
     if (this.waiters.length > 0) {
       (this.waiters.shift() as Waiter)(job);
       return true;
     }
-    this.insert(job, level);
+    this.insert(job, level, undefined, placement.front === true);
     return true;
+  }
+
+  /** Jobs queued at one level. */
+  sizeOf(priority: JobPriority): number {
+    return this.levels[priority].size;
   }
 
   /**
@@ -291,14 +308,16 @@ export class PriorityJobQueue {
     return jobs;
   }
 
-  private insert(job: Job, level: JobPriority, queuedAt?: number): void {
+  private insert(job: Job, level: JobPriority, queuedAt?: number, front = false): void {
     // Only aging reads `queuedAt`: without aging, enqueue never reads the clock.
     const at = queuedAt ?? (this.aging ? this.now() : 0);
+    // Front entries count down from -1, so the latest one put at the front is served first.
+    const seq = front ? --this.frontSeq : this.seq++;
     let entry = this.pool.pop();
     if (entry === undefined) {
       entry = {
         job,
-        seq: this.seq++,
+        seq,
         queuedAt: at,
         level,
         list: undefined as unknown as TypeList, // set by push() just below
@@ -307,11 +326,11 @@ export class PriorityJobQueue {
       };
     } else {
       entry.job = job;
-      entry.seq = this.seq++;
+      entry.seq = seq;
       entry.queuedAt = at;
       entry.level = level;
     }
-    this.levels[level].push(entry, job.name);
+    this.levels[level].push(entry, job.name, front);
     this.count++;
     this.index?.set(job.id, entry);
   }
@@ -374,15 +393,4 @@ export class PriorityJobQueue {
     }
     return best;
   }
-}
-
-function checkAging(field: string, value: number | undefined): number {
-  if (value === undefined) return Infinity;
-  if (typeof value !== 'number' || !(value > 0)) {
-    throw new DispatchError(
-      'INVALID_ARGUMENT',
-      `${field} must be a number > 0, got ${String(value)}`,
-    );
-  }
-  return value;
 }

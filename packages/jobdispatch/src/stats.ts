@@ -72,10 +72,17 @@ export class StatsCollector {
     switch (event.type) {
       case 'started':
         this.waits[priorityName(event.priority)].add(event.waitMs ?? 0);
+        // Idempotent per job: a job claimed again after a lost lease starts again without an end
+        // in between, and must not count twice.
+        if (this.running.has(event.jobId)) return;
         this.running.add(event.jobId);
         this.type(event.name).running++;
         return;
       case 'retrying':
+      case 'queued': // a running job given back (release) or reclaimed elsewhere
+        this.stopRunning(event);
+        return;
+      case 'removed':
         this.stopRunning(event);
         return;
       case 'completed':

@@ -1,15 +1,23 @@
 /**
- * Running one claimed job (the seed's GenericWorker, one job at a time): route it to its handler,
- * enforce its timeout, renew its lease, turn `ctx.progress` into records and events, and write
- * how it ended: completed, failed, retried after a backoff, or cancelled.
+ * Running one claimed job: route it to its handler, enforce its timeout, renew its lease, turn
+ * `ctx.progress` into records and events, and write how it ended: completed, failed, retried after
+ * a backoff, or cancelled.
  *
- * The slot stays taken until the handler really returns, even after a timeout or cancel aborted
- * its signal: concurrency never lies. A handler that ignores its aborted signal for longer than
+ * One `JobRun` holds the whole run, in explicit states:
+ *
+ *     claimed ──► running ──► returned ──► ended
+ *        │           ├──────► lost       (the lease was lost: another worker may run it)
+ *        │           └──────► abandoned  (the stop deadline passed: the dispatcher wrote its end)
+ *        └──────────────────► returned   (no handler, or cancelled before its handler started)
+ *
+ * Only `returned` writes an outcome; `lost` and `abandoned` write nothing more. The slot stays
+ * taken until the handler really returns, even after a timeout or cancel aborted its signal:
+ * concurrency never lies. A handler that ignores its aborted signal for longer than
  * `stuckAfterMs` is reported by a `stuck` event (it keeps its slot).
  */
-import type { Backend, Claim, Outcome, SubmitOptions } from './backend.js';
-import { DispatchError, UnrecoverableError, isDispatchError } from './errors.js';
-import { safeString, thrownToJobError } from './describe.js';
+import type { Backend, Claim, Outcome } from './backend.js';
+import { DispatchError, UnrecoverableError, toJobError } from './errors.js';
+import { safeString } from './describe.js';
 import type { JobEvent } from './events.js';
 import type { JobError } from './job.js';
 import {
@@ -23,41 +31,40 @@ import {
 export interface WorkerDeps {
   readonly backend: Backend;
   readonly registry: HandlerRegistry;
-  readonly submitOptions: SubmitOptions;
   readonly now: () => number;
   readonly random: () => number;
   /** Where failures that belong to no caller go (a backend write that failed). */
   readonly reportError: (error: unknown) => void;
 }
 
+export type RunState = 'claimed' | 'running' | 'returned' | 'lost' | 'abandoned' | 'ended';
+
+export type AbortCode = 'JOB_CANCELLED' | 'JOB_TIMEOUT' | 'DISPATCHER_STOPPED' | 'LEASE_LOST';
+
 /**
- * A job this dispatcher is running. Its AbortController is made on first use of `signal`: most
- * handlers never read it, and a controller with its signal costs more than the rest of a no-op
- * job's bookkeeping.
+ * One run of a claimed job. Its AbortController is made on first use of `signal`: most handlers
+ * never read it, and a controller with its signal costs more than the rest of a no-op job's
+ * bookkeeping.
  */
-export class ActiveJob {
+export class JobRun {
+  private current: RunState = 'claimed';
   private controller: AbortController | undefined;
   private reason: DispatchError | undefined;
-  /** Called once, when the job is first aborted. */
-  onAbort: (() => void) | undefined;
-  /** The dispatcher already wrote this job's end (shutdown deadline): the worker writes nothing. */
-  abandoned = false;
-  /** Another process took the job over (lease lost): the worker writes nothing. */
-  lost = false;
-  /** Set once the handler has returned or thrown (or was never called). */
-  returned = false;
-  /**
-   * Called once, when the handler has returned: its slot may take the next job while the outcome
-   * is written (the write is a round trip on a remote backend).
-   */
-  onReturned: (() => void) | undefined;
-  /** Stops this job's timers (timeout, stuck report, lease renewal). */
-  stopTimers: () => void = () => undefined;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private stuckAfterMs: number | undefined;
+  private handlerDone = false;
 
   constructor(
     readonly claim: Claim,
     readonly workerId: number,
+    private readonly deps: WorkerDeps,
+    /** Called once, when the handler has returned (or will never be called): the slot frees. */
+    private readonly onReturned: () => void,
   ) {}
+
+  get state(): RunState {
+    return this.current;
+  }
 
   /** The handler's `ctx.signal`: aborted, with the DispatchError as its reason, by `abort()`. */
   get signal(): AbortSignal {
@@ -68,106 +75,205 @@ export class ActiveJob {
     return this.controller.signal;
   }
 
-  abort(
-    code: 'JOB_CANCELLED' | 'JOB_TIMEOUT' | 'DISPATCHER_STOPPED' | 'LEASE_LOST',
-    message: string,
-  ): void {
+  get abortCode(): AbortCode | undefined {
+    return this.reason?.code as AbortCode | undefined;
+  }
+
+  /** Aborts the handler's signal (first reason wins); a running handler is watched for `stuck`. */
+  abort(code: AbortCode, message: string): void {
     if (this.reason !== undefined) return;
     this.reason = new DispatchError(code, message, { jobId: this.claim.job.id });
     this.controller?.abort(this.reason);
-    this.onAbort?.();
+    if (this.current === 'running' && this.stuckAfterMs !== undefined) {
+      const stuckAfterMs = this.stuckAfterMs;
+      // A report, not work: it must not keep the process alive.
+      this.timers.push(setTimeout(() => this.reportStuck(stuckAfterMs), stuckAfterMs).unref());
+    }
   }
 
-  get abortCode(): string | undefined {
-    return this.reason?.code;
+  /** The handler is about to be called, with these settings. */
+  start(timeoutMs: number | undefined, stuckAfterMs: number): void {
+    this.current = 'running';
+    this.stuckAfterMs = stuckAfterMs;
+    if (timeoutMs !== undefined) {
+      this.timers.push(
+        setTimeout(
+          () => this.abort('JOB_TIMEOUT', `job exceeded its timeout of ${timeoutMs} ms`),
+          timeoutMs,
+        ),
+      );
+    }
+    const leaseMs = this.deps.backend.leaseMs;
+    if (leaseMs !== undefined) {
+      const renew = (): void => {
+        this.deps.backend.renew(this.claim).then((result) => {
+          if (result === 'lost') this.lose();
+          else if (result === 'cancel-requested')
+            this.abort('JOB_CANCELLED', 'the job was cancelled');
+        }, this.deps.reportError);
+      };
+      this.timers.push(setInterval(renew, Math.max(10, Math.floor(leaseMs / 3))));
+    }
   }
 
-  markReturned(): void {
-    if (this.returned) return;
-    this.returned = true;
-    this.onReturned?.();
+  /**
+   * The handler returned or threw (or will never be called): its slot frees, once. A run that was
+   * lost or abandoned meanwhile stays so (it writes nothing).
+   */
+  returned(): void {
+    this.stopTimers();
+    if (this.current === 'claimed' || this.current === 'running') this.current = 'returned';
+    if (this.handlerDone) return;
+    this.handlerDone = true;
+    this.onReturned();
+  }
+
+  /**
+   * At the stop deadline: the dispatcher writes this job's end itself. False when the handler has
+   * already returned (its outcome is being written).
+   */
+  abandon(): boolean {
+    if (this.current !== 'claimed' && this.current !== 'running') return false;
+    this.current = 'abandoned';
+    this.stopTimers();
+    this.abort('DISPATCHER_STOPPED', 'the dispatcher stopped before the job finished');
+    return true;
+  }
+
+  /** The outcome is written (or was not to be written). */
+  end(): void {
+    if (this.current === 'returned') this.current = 'ended';
+  }
+
+  /** Whether `ctx.progress` may still write. */
+  get live(): boolean {
+    return this.current === 'running';
+  }
+
+  private lose(): void {
+    if (this.current !== 'running') return;
+    this.current = 'lost';
+    this.abort('LEASE_LOST', 'the lease on this job was lost; another worker may run it');
+  }
+
+  private stopTimers(): void {
+    for (const timer of this.timers.splice(0)) clearTimeout(timer);
+  }
+
+  private reportStuck(stuckAfterMs: number): void {
+    if (this.handlerDone) return;
+    const job = this.claim.job;
+    const event: JobEvent = {
+      type: 'stuck',
+      jobId: job.id,
+      name: job.name,
+      priority: job.priority,
+      at: this.deps.now(),
+      attempt: job.attempts,
+      error: {
+        code: this.abortCode ?? 'JOB_FAILED',
+        message: `the handler has ignored its aborted signal for ${stuckAfterMs} ms; its slot stays taken`,
+      },
+    };
+    this.deps.backend.publish(event).catch(this.deps.reportError);
   }
 }
 
+type HandlerResult = { ok: true; value: unknown } | { ok: false; error: unknown };
+
 /** Runs the job to its end and writes the outcome. Never rejects. */
-export async function runJob(deps: WorkerDeps, active: ActiveJob): Promise<void> {
-  const job = active.claim.job;
+export async function runJob(deps: WorkerDeps, run: JobRun): Promise<void> {
+  try {
+    await drive(deps, run);
+  } catch (error) {
+    deps.reportError(error);
+  } finally {
+    run.returned();
+    run.end();
+  }
+}
+
+async function drive(deps: WorkerDeps, run: JobRun): Promise<void> {
+  const job = run.claim.job;
   const registration = deps.registry.get(job.name);
   if (registration === undefined) {
     const error = {
       code: 'UNKNOWN_JOB_TYPE',
       message: `no handler is registered for job type "${job.name}"`,
     };
-    active.markReturned();
-    await write(deps, active, { status: 'failed', error });
+    run.returned();
+    await write(deps, run, { status: 'failed', error });
     return;
   }
-  if (active.abortCode === 'JOB_CANCELLED') {
+  if (run.abortCode === 'JOB_CANCELLED') {
     const error = { code: 'JOB_CANCELLED', message: 'cancelled before its handler started' };
-    active.markReturned();
-    await write(deps, active, { status: 'cancelled', error });
+    run.returned();
+    await write(deps, run, { status: 'cancelled', error });
     return;
   }
-  active.stopTimers = startTimers(deps, active, registration);
-  let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
+  const timeoutMs = job.timeoutMs ?? registration.options.timeoutMs;
+  run.start(timeoutMs, registration.options.stuckAfterMs);
+  let result: HandlerResult;
   try {
-    const value = await registration.handler.execute(job, context(deps, active));
-    outcome = { ok: true, value };
+    const value = await registration.handler.execute(job, context(deps, run));
+    result = { ok: true, value };
   } catch (error) {
-    outcome = { ok: false, error };
-  } finally {
-    active.stopTimers();
-    active.markReturned();
+    result = { ok: false, error };
   }
-  if (active.abandoned || active.lost) return;
+  run.returned();
+  if (run.state !== 'returned') return; // lost or abandoned: its end is not this run's to write
   try {
-    await settle(deps, active, registration, outcome);
+    await settle(deps, run, registration, timeoutMs, result);
   } catch (error) {
     // Whatever went wrong while settling, the job ends: failed, with what is known.
     deps.reportError(error);
     const message = `the outcome of the job could not be recorded: ${safeString(error)}`;
-    await write(deps, active, { status: 'failed', error: { code: 'JOB_FAILED', message } });
+    await write(deps, run, { status: 'failed', error: { code: 'JOB_FAILED', message } });
   }
 }
 
 async function settle(
   deps: WorkerDeps,
-  active: ActiveJob,
+  run: JobRun,
   registration: Registration,
-  outcome: { ok: true; value: unknown } | { ok: false; error: unknown },
+  timeoutMs: number | undefined,
+  result: HandlerResult,
 ): Promise<void> {
-  const code = active.abortCode;
+  const code = run.abortCode;
   if (code === 'JOB_CANCELLED') {
     const error = { code: 'JOB_CANCELLED', message: 'cancelled while running' };
-    await write(deps, active, { status: 'cancelled', error });
+    await write(deps, run, { status: 'cancelled', error });
     return;
   }
   let error: JobError;
   if (code === 'JOB_TIMEOUT') {
-    error = { code, message: `timed out after ${String(registration.options.timeoutMs)} ms` };
-  } else if (outcome.ok) {
-    await write(deps, active, { status: 'completed', result: outcome.value });
+    error = { code, message: `timed out after ${String(timeoutMs)} ms` };
+  } else if (result.ok) {
+    await write(deps, run, { status: 'completed', result: result.value });
     return;
   } else {
-    error = toJobError(outcome.error);
+    error = toJobError(result.error);
   }
-  const attempt = active.claim.job.attempts;
-  const retryable = !(!outcome.ok && isUnrecoverable(outcome.error));
-  if (retryable && attempt <= registration.options.retries) {
+  const job = run.claim.job;
+  // The budget counts from the latest admin retry, if any; `attempts` itself keeps counting.
+  const attempt = job.attempts - (job.attemptsAtRequeue ?? 0);
+  const retries = job.retries ?? registration.options.retries;
+  const retryable = !(!result.ok && isUnrecoverable(result.error));
+  if (retryable && attempt <= retries) {
     const delayMs = backoffDelay(registration.options.backoff, attempt, deps.random);
     try {
-      await deps.backend.retry(active.claim, error, delayMs);
+      await deps.backend.retry(run.claim, error, delayMs);
     } catch (cause) {
       deps.reportError(cause);
     }
     return;
   }
-  await write(deps, active, { status: 'failed', error });
+  await write(deps, run, { status: 'failed', error });
 }
 
-async function write(deps: WorkerDeps, active: ActiveJob, outcome: Outcome): Promise<void> {
+async function write(deps: WorkerDeps, run: JobRun, outcome: Outcome): Promise<void> {
   try {
-    await deps.backend.finish(active.claim, outcome, deps.submitOptions);
+    await deps.backend.finish(run.claim, outcome);
   } catch (error) {
     deps.reportError(error);
   }
@@ -181,79 +287,20 @@ function isUnrecoverable(error: unknown): boolean {
   }
 }
 
-/** Never throws, whatever the handler threw (see describe.ts). */
-function toJobError(error: unknown): JobError {
-  return thrownToJobError(error, (value) => isDispatchError(value));
-}
-
-function context(deps: WorkerDeps, active: ActiveJob): JobContext {
+function context(deps: WorkerDeps, run: JobRun): JobContext {
   let last = -1;
   return {
     get signal() {
-      return active.signal;
+      return run.signal;
     },
-    workerId: active.workerId,
-    attempt: active.claim.job.attempts,
+    workerId: run.workerId,
+    attempt: run.claim.job.attempts,
     progress(percent: number, message?: string): Promise<void> {
       checkProgress(percent, message, last);
       last = percent;
-      if (active.returned || active.abandoned || active.lost) return Promise.resolve();
+      if (!run.live) return Promise.resolve();
       const progress = message === undefined ? { percent } : { percent, message };
-      return deps.backend.progress(active.claim, progress).catch(deps.reportError);
+      return deps.backend.progress(run.claim, progress).catch(deps.reportError);
     },
   };
-}
-
-/** Starts the timeout and lease-renewal timers; returns the function that stops them all. */
-function startTimers(deps: WorkerDeps, active: ActiveJob, registration: Registration): () => void {
-  const timers: NodeJS.Timeout[] = [];
-  const { timeoutMs, stuckAfterMs } = registration.options;
-  active.onAbort = (): void => {
-    // A report, not work: it must not keep the process alive.
-    timers.push(setTimeout(() => reportStuck(deps, active, stuckAfterMs), stuckAfterMs).unref());
-  };
-  if (timeoutMs !== undefined) {
-    timers.push(
-      setTimeout(
-        () => active.abort('JOB_TIMEOUT', `job exceeded its timeout of ${timeoutMs} ms`),
-        timeoutMs,
-      ),
-    );
-  }
-  const leaseMs = deps.backend.leaseMs;
-  if (leaseMs !== undefined) {
-    const renew = (): void => {
-      deps.backend.renew(active.claim).then((result) => {
-        if (result === 'lost') {
-          active.lost = true;
-          active.abort('LEASE_LOST', 'the lease on this job was lost; another worker may run it');
-        } else if (result === 'cancel-requested') {
-          active.abort('JOB_CANCELLED', 'the job was cancelled');
-        }
-      }, deps.reportError);
-    };
-    timers.push(setInterval(renew, Math.max(10, Math.floor(leaseMs / 3))));
-  }
-  return () => {
-    active.onAbort = undefined;
-    for (const timer of timers) clearTimeout(timer);
-  };
-}
-
-function reportStuck(deps: WorkerDeps, active: ActiveJob, stuckAfterMs: number): void {
-  if (active.returned) return;
-  const job = active.claim.job;
-  const event: JobEvent = {
-    type: 'stuck',
-    jobId: job.id,
-    name: job.name,
-    priority: job.priority,
-    at: deps.now(),
-    attempt: job.attempts,
-    error: {
-      code: active.abortCode ?? 'JOB_FAILED',
-      message: `the handler has ignored its aborted signal for ${stuckAfterMs} ms; its slot stays taken`,
-    },
-  };
-  deps.backend.publish(event).catch(deps.reportError);
 }

@@ -5,7 +5,7 @@ import { type Job, JobPriority, PriorityJobQueue, createJob } from '../src/index
 const job = (id: string, priority?: number, name = 'Planning'): Job =>
   createJob({ id, name, ...(priority !== undefined && { priority }) });
 
-describe('PriorityJobQueue (the seed tests, by behaviour)', () => {
+describe('PriorityJobQueue: strict order, capacity and closing', () => {
   it('dequeues what was enqueued', async () => {
     const queue = new PriorityJobQueue();
     assert.equal(queue.enqueue(job('a', JobPriority.Normal)), true);
@@ -120,7 +120,7 @@ describe('PriorityJobQueue (the seed tests, by behaviour)', () => {
   });
 });
 
-describe('PriorityJobQueue beyond the seed', () => {
+describe('PriorityJobQueue: removal, promotion, aging and type filters', () => {
   it('hands a waiting dequeue the next job directly', async () => {
     const queue = new PriorityJobQueue();
     const waiting = queue.dequeue();

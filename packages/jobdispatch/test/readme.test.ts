@@ -32,3 +32,40 @@ it("runs the README's library quick start as written", async () => {
     await rm(file, { force: true });
   }
 });
+
+it("runs the README's job store example as written, printing what its comments say", async () => {
+  const readme = await readFile(join(root, 'README.md'), 'utf8');
+  const match = /<!-- store-example[^>]*-->\s*```ts\n([\s\S]*?)```/.exec(readme);
+  assert.ok(match, 'the README has a store-example block');
+  const dir = join(here, '..', '.tmp');
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, `store-example-${process.pid}.mts`);
+  await writeFile(file, match[1]!);
+  try {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--conditions=source', '--import', 'tsx', file],
+      { cwd: dir, timeout: 60_000 },
+    );
+    // Each console.log has a comment with what it prints (after `: `, an explanation), on its line
+    // or, for a long output, alone on the next line.
+    const expected = [...match[1]!.matchAll(/console\.log\(.*\); \/\/ (.*)$|^\/\/ (\{.*\})$/gm)]
+      .map((m) => m[1] ?? m[2])
+      .map((comment) => comment!.replace(/: .*$/, '').trim())
+      .filter((line) => line !== '');
+    const printed = stdout.trim().split('\n');
+    assert.deepEqual(printed, [
+      'scheduled',
+      'failed TypeError source offline',
+      'report Q3 2',
+      '{"queue":false,"types":["Email"]}',
+      '{"scheduled":1,"queued":1,"running":0,"completed":0,"failed":0,"cancelled":0}',
+      'Email:queued Email:scheduled Report:completed',
+      'true',
+      'sent',
+    ]);
+    assert.deepEqual(expected, printed, "the block's comments say what it prints");
+  } finally {
+    await rm(file, { force: true });
+  }
+});

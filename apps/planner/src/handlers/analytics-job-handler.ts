@@ -1,5 +1,5 @@
 /**
- * The `Analytics` job type (the seed's Example 2): aggregates the recorded planning events over
+ * The `Analytics` job type: aggregates the recorded planning events over
  * a window and stores the report, with how long it took to compute, as the latest report. It
  * returns the report too. Params are optional: `{ windowHours?: 1-168, topCities?: 1-100 }`.
  */

@@ -1,9 +1,20 @@
 /**
- * The jobs API: a job's record, its live events as server-sent events, and cancel (admin).
+ * The jobs API: the list of jobs by status, a job's record, its live events as server-sent
+ * events, and the admin operations on one job: cancel, retry and delete.
  */
 import type { FastifyInstance } from 'fastify';
-import { type Dispatcher, type Job, type JobEvent, JobStatus, isFinalStatus } from 'jobdispatch';
+import {
+  type Dispatcher,
+  type Job,
+  type JobEvent,
+  JobStatus,
+  LIST_STATUS_ORDER,
+  type ListableStatus,
+  MAX_LIST_LIMIT,
+  isFinalStatus,
+} from 'jobdispatch';
 import { HttpError } from '../http-errors.js';
+import { adminFirst } from './admin-first.js';
 
 /** The public view of a job record. */
 export function jobView(job: Job): Record<string, unknown> {
@@ -14,13 +25,14 @@ export function jobView(job: Job): Record<string, unknown> {
     priority: job.priority,
     progress: job.progress ?? null,
     attempts: job.attempts,
+    runAt: job.runAt === undefined ? null : iso(job.runAt),
     dedupKey: job.dedupKey ?? null,
     duplicateOf: job.duplicateOf ?? null,
     createdAt: iso(job.createdAt),
     updatedAt: iso(job.updatedAt),
     startedAt: job.startedAt === undefined ? null : iso(job.startedAt),
     finishedAt: job.finishedAt === undefined ? null : iso(job.finishedAt),
-    error: job.error ?? null,
+    error: job.error === undefined ? null : { code: job.error.code, message: job.error.message },
   };
 }
 
@@ -41,6 +53,7 @@ export const jobSchema = {
       properties: { percent: { type: 'number' }, message: { type: 'string' } },
     },
     attempts: { type: 'integer' },
+    runAt: { type: ['string', 'null'] },
     dedupKey: { type: ['string', 'null'] },
     duplicateOf: { type: ['string', 'null'] },
     createdAt: { type: 'string' },
@@ -67,6 +80,54 @@ export interface JobRoutesDeps {
   readonly sseRecheckMs?: number;
 }
 
+const listQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    status: { type: 'string', maxLength: 200 },
+    name: { type: 'string', minLength: 1, maxLength: 128 },
+    limit: { type: 'string', maxLength: 16 },
+    cursor: { type: 'string', minLength: 1, maxLength: 256 },
+  },
+} as const;
+
+interface ListQueryString {
+  status?: string;
+  name?: string;
+  limit?: string;
+  cursor?: string;
+}
+
+const LISTABLE: ReadonlySet<string> = new Set(LIST_STATUS_ORDER);
+
+/** `status=failed,cancelled`: one status or several, comma-separated. */
+function parseStatuses(value: string | undefined): ListableStatus[] | undefined {
+  if (value === undefined) return undefined;
+  const statuses = value.split(',').map((part) => part.trim());
+  for (const status of statuses) {
+    if (!LISTABLE.has(status)) {
+      throw new HttpError(
+        'BAD_REQUEST',
+        `status must be one or more of ${LIST_STATUS_ORDER.join(', ')} (comma-separated), got ${JSON.stringify(status.slice(0, 40))}`,
+      );
+    }
+  }
+  return statuses as ListableStatus[];
+}
+
+/** `limit`: decimal digits only (no sign, exponent, hex or Infinity), 1 to MAX_LIST_LIMIT. */
+function parseLimit(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const limit = /^\d{1,4}$/.test(value) ? Number(value) : NaN;
+  if (!(limit >= 1 && limit <= MAX_LIST_LIMIT)) {
+    throw new HttpError(
+      'BAD_REQUEST',
+      `limit must be an integer from 1 to ${MAX_LIST_LIMIT}, got ${JSON.stringify(value)}`,
+    );
+  }
+  return limit;
+}
+
 export function jobRoutes(app: FastifyInstance, deps: JobRoutesDeps): void {
   const { dispatcher } = deps;
   const recheckMs = deps.sseRecheckMs ?? SSE_RECHECK_MS;
@@ -76,6 +137,71 @@ export function jobRoutes(app: FastifyInstance, deps: JobRoutesDeps): void {
     for (const stream of streams) stream.abort();
     done();
   });
+
+  const admin = { preValidation: adminFirst(deps.requireAdmin) };
+
+  app.get<{ Querystring: ListQueryString }>(
+    '/v1/jobs',
+    {
+      schema: {
+        summary:
+          'Jobs by status: queued in the order they will run, scheduled by due time, running by start, finished newest first',
+        querystring: listQuery,
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              jobs: { type: 'array', items: jobSchema },
+              cursor: { type: ['string', 'null'] },
+            },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const { status, name, limit, cursor } = request.query;
+      const statuses = parseStatuses(status);
+      const size = parseLimit(limit);
+      const page = await dispatcher.list({
+        ...(statuses !== undefined && { status: statuses }),
+        ...(name !== undefined && { name }),
+        ...(size !== undefined && { limit: size }),
+        ...(cursor !== undefined && { cursor }),
+      });
+      return { jobs: page.jobs.map(jobView), cursor: page.cursor ?? null };
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/v1/jobs/:id/retry',
+    {
+      ...admin,
+      schema: {
+        summary: 'Queue a failed or cancelled job again, with a fresh retry budget (admin)',
+        params: idParams,
+        security: [{ bearer: [] }],
+        response: { 200: { type: 'object', properties: { job: jobSchema } } },
+      },
+    },
+    async (request) => ({ job: jobView(await dispatcher.retry(request.params.id)) }),
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/v1/jobs/:id',
+    {
+      ...admin,
+      schema: {
+        summary: 'Delete the record of a job that is not running (admin)',
+        params: idParams,
+        security: [{ bearer: [] }],
+      },
+    },
+    async (request, reply) => {
+      const removed = await dispatcher.remove(request.params.id);
+      if (!removed) throw new HttpError('NOT_FOUND', `no job with id "${request.params.id}"`);
+      return reply.code(204).send();
+    },
+  );
 
   app.get<{ Params: { id: string } }>(
     '/v1/jobs/:id',
@@ -163,7 +289,7 @@ export function jobRoutes(app: FastifyInstance, deps: JobRoutesDeps): void {
             for await (const event of events) {
               if (event.jobId !== current.id) continue;
               send(event.type, eventView(event));
-              if (isFinalStatus(statusAfter(event))) break;
+              if (STREAM_ENDS.has(event.type)) break;
             }
           } finally {
             clearInterval(recheck);
@@ -210,17 +336,18 @@ async function found(dispatcher: Dispatcher, id: string): Promise<Job> {
 }
 
 function eventView(event: JobEvent): Record<string, unknown> {
-  return { ...event, at: iso(event.at) };
+  return {
+    ...event,
+    at: iso(event.at),
+    ...(event.runAt !== undefined && { runAt: iso(event.runAt) }),
+  };
 }
 
-function statusAfter(event: JobEvent): Job['status'] {
-  switch (event.type) {
-    case 'completed':
-    case 'failed':
-    case 'cancelled':
-    case 'duplicated':
-      return event.type;
-    default:
-      return 'running';
-  }
-}
+/** The events after which a job's stream has nothing more to say (a removed job has no record). */
+const STREAM_ENDS: ReadonlySet<JobEvent['type']> = new Set<JobEvent['type']>([
+  'completed',
+  'failed',
+  'cancelled',
+  'duplicated',
+  'removed',
+]);

@@ -1,102 +1,185 @@
 /**
- * The in-process backend, the default: the queue, records, dedup index and events all live in
- * this process's memory, so nothing outlives it (`durable` is false) and claims cannot be lost
- * (no leases).
+ * The in-process backend, the default: the queue, scheduled jobs, records, dedup index, pauses and
+ * events all live in this process's memory, so nothing outlives it (`durable` is false) and claims
+ * cannot be lost (no leases). It implements the semantics written in `backend.ts`.
  *
- * Records expire `recordTtlMs` after they finish. Finished records are kept in a FIFO ordered by
- * expiry (every record gets the same TTL, so finishing order is expiry order), swept a little on
- * every operation: no timer, and the clock can be injected.
+ * Where things are: every record in `records` (by id); a queued job in the `PriorityJobQueue` (the
+ * claim order) and in the `queued` index (the list order); every other status in an index of its
+ * own (`memory/status-index.ts`): scheduled by due time, running by start, finished by finish.
+ * `order`, a counter, orders records within an index and ties.
+ *
+ * Time comes only from the injected `now()`, and the one timer (the wake-up for the earliest due
+ * job, armed only while a dispatcher waits for work) from the injected `setTimer`. Retention trims
+ * a status's index when a job finishes in it, and every call sweeps records past their age (at
+ * most `RETENTION_SWEEP_LIMIT` per status, and only once the earliest expiry has passed): no timer
+ * per record.
  */
 import {
   type Backend,
   type CancelOutcome,
   type Claim,
   type ClaimRequest,
+  DEFAULT_DEDUP_TTL_MS,
+  type JobCounts,
+  type JobPage,
+  type ListRequest,
+  type ListableStatus,
   type Outcome,
+  type PausedState,
+  RETENTION_SWEEP_LIMIT,
   type RenewResult,
-  type SubmitOptions,
+  type ResolvedRetention,
+  type RetentionOptions,
   type SubmitResult,
-  DEFAULT_RECORD_TTL_MS,
 } from '../backend.js';
-import { DispatchError } from '../errors.js';
+import { duplicateId, invalidArgument, invalidState, jobNotFound, queueFull } from '../errors.js';
 import { EventHub, type JobEvent, type JobEventListener } from '../events.js';
-import { type Job, type JobError, type JobProgress, JobStatus, isFinalStatus } from '../job.js';
+import { type Job, type JobError, type JobPriority, type JobProgress, JobStatus } from '../job.js';
 import {
   type PriorityJobQueueOptions,
   PriorityJobQueue,
   type QueueStats,
 } from '../priority-queue.js';
+import { resolveRetention } from '../retention.js';
+import { type FinishedStatus, KeptRecord } from './memory/kept-record.js';
+import { StatusIndex } from './memory/status-index.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-type JobRecord = Mutable<Job> & { queuedAt: number };
+/** A record that is not finished: mutable, as its job moves. */
+type JobRecord = Mutable<Job> & { queuedAt: number; order: number };
+/** Live records, and finished ones in their compact form. */
+type StoredRecord = JobRecord | KeptRecord;
+
+/** Schedules `callback` after `ms` on the backend's clock; returns the function that cancels it. */
+export type SetTimer = (callback: () => void, ms: number) => () => void;
 
 export interface MemoryBackendOptions extends PriorityJobQueueOptions {
-  /** The clock for records, dedup expiry and aging. Default `Date.now`. */
+  /** The clock for every time recorded or compared. Default `Date.now`. */
   readonly now?: () => number;
+  /** The timer for the earliest due job, on the same clock as `now`. Default: `setTimeout`. */
+  readonly setTimer?: SetTimer;
+  /** How long, and how many, finished records are kept. See `RetentionOptions` for defaults. */
+  readonly retention?: RetentionOptions;
+  /** How long a completed execution absorbs submits with its dedupKey. Default 24 h. */
+  readonly dedupTtlMs?: number;
 }
+
+/** Longest delay one `setTimeout` can wait. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+const realTimer: SetTimer = (callback, ms) => {
+  const timer = setTimeout(callback, Math.min(Math.max(0, ms), MAX_TIMER_MS));
+  return () => clearTimeout(timer);
+};
+
+const byOrder = (a: { order: number }, b: { order: number }): number => a.order - b.order;
 
 export class MemoryBackend implements Backend {
   readonly durable = false;
   readonly leaseMs = undefined;
   private readonly queue: PriorityJobQueue;
-  private readonly records = new Map<string, JobRecord>();
+  private readonly records = new Map<string, StoredRecord>();
   private readonly dedup = new Map<string, string>();
-  private readonly expiries: { id: string; at: number }[] = [];
-  private expiryHead = 0;
-  private readonly delayed = new Map<string, NodeJS.Timeout>();
+  private readonly leases = new Map<string, string>();
+  private readonly queued = new StatusIndex<JobRecord>(
+    (a, b) => b.priority - a.priority || a.order - b.order,
+    { lazy: true },
+  );
+  private readonly scheduled = new StatusIndex<JobRecord>(
+    (a, b) => (a.runAt as number) - (b.runAt as number) || a.order - b.order,
+  );
+  private readonly running = new StatusIndex<JobRecord>(byOrder, { lazy: true });
+  private readonly finished: Record<FinishedStatus, StatusIndex<KeptRecord>> = {
+    completed: new StatusIndex<KeptRecord>(byOrder),
+    failed: new StatusIndex<KeptRecord>(byOrder),
+    cancelled: new StatusIndex<KeptRecord>(byOrder),
+    duplicated: new StatusIndex<KeptRecord>(byOrder),
+  };
+  private readonly retention: Record<FinishedStatus, Required<ResolvedRetention['completed']>>;
+  private readonly dedupTtlMs: number;
   private readonly workWaiters = new Set<() => void>();
   private readonly hub = new EventHub();
   private readonly now: () => number;
+  /** The origin of the compact records' times (see `KeptRecord`). */
+  private readonly epoch: number;
+  private readonly setTimer: SetTimer;
+  private readonly pausedTypes = new Set<string>();
+  private queuePaused = false;
+  /** The next `order`; queued jobs put at the front count down from -1 instead. */
+  private nextOrder = 1;
+  private frontOrder = 0;
   private tokens = 0;
+  /** The earliest time a finished record can expire: sweeps do nothing before it. */
+  private nextExpiry = Infinity;
+  /** The wake-up for the earliest due job: its time and its cancel. */
+  private wake: { at: number; cancel: () => void } | undefined;
   /** Set when work arrives, cleared when a claim begins: see `waitForWork`. */
   private arrived = false;
 
   constructor(options: MemoryBackendOptions = {}) {
     this.now = options.now ?? Date.now;
+    this.epoch = this.now();
+    this.setTimer = options.setTimer ?? realTimer;
     this.queue = new PriorityJobQueue({ ...options, now: this.now });
+    const retention = resolveRetention(options.retention);
+    this.retention = { ...retention, duplicated: retention.completed };
+    const dedupTtlMs = options.dedupTtlMs ?? DEFAULT_DEDUP_TTL_MS;
+    if (typeof dedupTtlMs !== 'number' || !(dedupTtlMs > 0))
+      throw invalidArgument('dedupTtlMs', 'a number > 0', dedupTtlMs);
+    this.dedupTtlMs = dedupTtlMs;
   }
 
   open(): Promise<void> {
     return Promise.resolve();
   }
 
-  submit(job: Job, options: SubmitOptions): Promise<SubmitResult> {
-    const now = this.now();
-    this.sweep(now);
-    if (this.records.has(job.id)) {
-      return Promise.reject(
-        new DispatchError(
-          'INVALID_ARGUMENT',
-          `id must be unique, got "${job.id}" (already recorded)`,
-        ),
-      );
+  submit(job: Job): Promise<SubmitResult> {
+    const now = this.tick();
+    if (this.records.has(job.id)) return Promise.reject(duplicateId(job.id));
+    const original = job.dedupKey === undefined ? undefined : this.liveExecution(job.dedupKey, now);
+    if (original !== undefined) return Promise.resolve(this.recordDuplicate(job, original, now));
+    if (job.runAt !== undefined && job.runAt > now) {
+      const record = toRecord(job, {
+        status: JobStatus.Scheduled,
+        updatedAt: now,
+        queuedAt: now,
+        order: this.nextOrder++,
+      });
+      this.adopt(record);
+      this.scheduled.add(record);
+      this.emit(record, 'scheduled', now, { runAt: record.runAt as number });
+      this.armWake();
+      return Promise.resolve({ kind: 'scheduled', job: snapshot(record) });
     }
-    const original =
-      job.dedupKey === undefined ? undefined : this.liveExecution(job.dedupKey, now, options);
-    if (original !== undefined)
-      return Promise.resolve(this.recordDuplicate(job, original, now, options));
-    const record = toRecord(job, { status: JobStatus.Queued, updatedAt: now, queuedAt: now });
-    if (!this.queue.enqueue(record)) {
-      return Promise.reject(fullError(job, this.queue.capacityPerLevel));
+    const record = toRecord(job, {
+      status: JobStatus.Queued,
+      updatedAt: now,
+      queuedAt: now,
+      order: 0,
+    });
+    if (!this.enqueue(record, false)) {
+      return Promise.reject(queueFull(job.priority, this.queue.capacityPerLevel, job.id));
     }
-    this.records.set(record.id, record);
-    if (record.dedupKey !== undefined) this.dedup.set(record.dedupKey, record.id);
+    this.adopt(record);
     this.emit(record, 'queued', now);
     this.wakeWorkers();
     return Promise.resolve({ kind: 'queued', job: snapshot(record) });
   }
 
   claim(request: ClaimRequest): Promise<Claim[]> {
+    const now = this.tick();
     const claims: Claim[] = [];
     this.arrived = false;
-    if (this.queue.size === 0) return Promise.resolve(claims);
+    if (this.queue.size === 0 || this.queuePaused) return Promise.resolve(claims);
     const remaining = new Map(request.remaining);
-    const canRun = (type: string): boolean => (remaining.get(type) ?? 1) > 0;
-    const now = this.now();
+    const paused = this.pausedTypes;
+    const canRun = (type: string): boolean =>
+      (remaining.get(type) ?? 1) > 0 && !(paused.size > 0 && paused.has(type));
+    const filtered = remaining.size > 0 || paused.size > 0;
     while (claims.length < request.max) {
-      const record = this.queue.tryDequeue(remaining.size === 0 ? undefined : canRun) as
-        JobRecord | undefined;
+      const record = this.queue.tryDequeue(filtered ? canRun : undefined) as JobRecord | undefined;
       if (record === undefined) break;
+      this.queued.delete(record);
       const left = remaining.get(record.name);
       if (left !== undefined) remaining.set(record.name, left - 1);
       record.status = JobStatus.Running;
@@ -104,6 +187,8 @@ export class MemoryBackend implements Backend {
       record.startedAt = now;
       record.updatedAt = now;
       delete record.progress;
+      record.order = this.nextOrder++;
+      this.running.add(record);
       const token = String(++this.tokens);
       this.leases.set(record.id, token);
       claims.push({ job: snapshot(record), token });
@@ -121,10 +206,12 @@ export class MemoryBackend implements Backend {
       const done = (): void => {
         this.workWaiters.delete(done);
         signal.removeEventListener('abort', done);
+        if (this.workWaiters.size === 0) this.disarmWake();
         resolve();
       };
       this.workWaiters.add(done);
       signal.addEventListener('abort', done, { once: true });
+      this.armWake();
     });
   }
 
@@ -144,15 +231,15 @@ export class MemoryBackend implements Backend {
     return Promise.resolve();
   }
 
-  finish(claim: Claim, outcome: Outcome, options: SubmitOptions): Promise<boolean> {
+  finish(claim: Claim, outcome: Outcome): Promise<boolean> {
     const record = this.held(claim);
     if (record === undefined) return Promise.resolve(false);
-    this.leases.delete(record.id);
-    const now = this.now();
+    const now = this.tick();
+    this.leaves(record);
     record.status = outcome.status;
     if (outcome.status === 'completed') record.result = outcome.result;
     else record.error = outcome.error;
-    this.settle(record, now, options);
+    this.retire(record, now);
     const extra = outcome.status === 'completed' ? {} : { error: outcome.error };
     this.emit(record, outcome.status, now, { attempt: record.attempts, ...extra });
     return Promise.resolve(true);
@@ -161,33 +248,55 @@ export class MemoryBackend implements Backend {
   retry(claim: Claim, error: JobError, delayMs: number): Promise<boolean> {
     const record = this.held(claim);
     if (record === undefined) return Promise.resolve(false);
-    this.leases.delete(record.id);
-    const now = this.now();
-    record.status = JobStatus.Queued;
+    const now = this.tick();
+    this.leaves(record);
     record.error = error;
     record.updatedAt = now;
     this.emit(record, 'retrying', now, { attempt: record.attempts, error, delayMs });
-    const timer = setTimeout(() => {
-      this.delayed.delete(record.id);
-      this.requeue(record);
-    }, delayMs);
-    this.delayed.set(record.id, timer);
+    if (delayMs > 0) {
+      record.status = JobStatus.Scheduled;
+      record.runAt = now + delayMs;
+      record.order = this.nextOrder++;
+      this.scheduled.add(record);
+      this.armWake();
+    } else {
+      record.status = JobStatus.Queued;
+      record.queuedAt = now;
+      this.enqueue(record, true);
+      this.wakeWorkers();
+    }
     return Promise.resolve(true);
   }
 
   release(claim: Claim): Promise<boolean> {
-    // Nothing outlives this process, so a released job could never run again: the dispatcher
-    // cancels running jobs at shutdown instead (see `durable`).
-    return Promise.resolve(this.held(claim) !== undefined);
+    const record = this.held(claim);
+    if (record === undefined) return Promise.resolve(false);
+    const now = this.tick();
+    this.leaves(record);
+    if (record.cancelRequested === true) {
+      const error = { code: 'JOB_CANCELLED', message: 'cancelled; its worker shut down' };
+      record.status = JobStatus.Cancelled;
+      record.error = error;
+      this.retire(record, now);
+      this.emit(record, 'cancelled', now, { error });
+      return Promise.resolve(true);
+    }
+    record.status = JobStatus.Queued;
+    record.attempts = Math.max(0, record.attempts - 1);
+    record.queuedAt = now;
+    record.updatedAt = now;
+    this.enqueue(record, true, true);
+    this.emit(record, 'queued', now);
+    this.wakeWorkers();
+    return Promise.resolve(true);
   }
 
-  cancel(id: string, options: SubmitOptions): Promise<CancelOutcome> {
-    const now = this.now();
-    this.sweep(now);
+  cancel(id: string): Promise<CancelOutcome> {
+    const now = this.tick();
     const record = this.records.get(id);
-    if (record === undefined) return Promise.reject(notFound(id));
-    if (isFinalStatus(record.status)) {
-      return Promise.resolve({ outcome: 'already-finished', job: snapshot(record) });
+    if (record === undefined) return Promise.reject(jobNotFound(id));
+    if (record instanceof KeptRecord) {
+      return Promise.resolve({ outcome: 'already-finished', job: record.toJob(this.epoch) });
     }
     if (record.status === JobStatus.Running) {
       if (record.cancelRequested !== true) {
@@ -197,25 +306,174 @@ export class MemoryBackend implements Backend {
       }
       return Promise.resolve({ outcome: 'cancel-requested', job: snapshot(record) });
     }
-    this.queue.remove(id);
-    const timer = this.delayed.get(id);
-    if (timer !== undefined) clearTimeout(timer);
-    this.delayed.delete(id);
+    this.leaves(record);
     const error: JobError = { code: 'JOB_CANCELLED', message: 'cancelled before it started' };
     record.status = JobStatus.Cancelled;
     record.error = error;
-    this.settle(record, now, options);
+    this.retire(record, now);
     this.emit(record, 'cancelled', now, { error });
     return Promise.resolve({ outcome: 'cancelled', job: snapshot(record) });
   }
 
   get(id: string): Promise<Job | undefined> {
-    this.sweep(this.now());
+    this.tick();
     const record = this.records.get(id);
-    return Promise.resolve(record === undefined ? undefined : snapshot(record));
+    return Promise.resolve(record === undefined ? undefined : this.view(record));
+  }
+
+  list(request: ListRequest): Promise<JobPage> {
+    this.tick();
+    const { statuses, name, limit } = request;
+    let start = 0;
+    let after: StoredRecord | undefined;
+    if (request.cursor !== undefined) {
+      const parsed = parseCursor(request.cursor);
+      start = parsed === undefined ? -1 : statuses.indexOf(parsed.status);
+      if (parsed === undefined || start < 0) {
+        return Promise.reject(
+          invalidArgument(
+            'cursor',
+            `a cursor from list() over ${statuses.join(', ')}`,
+            request.cursor,
+          ),
+        );
+      }
+      after = parsed.probe;
+    }
+    const found: { status: ListableStatus; record: StoredRecord }[] = [];
+    for (let i = start; i < statuses.length && found.length <= limit; i++) {
+      const status = statuses[i] as ListableStatus;
+      const index = this.indexOf(status);
+      const descending = status !== 'queued' && status !== 'scheduled' && status !== 'running';
+      const page = (index as StatusIndex<StoredRecord>).page(
+        name,
+        i === start ? after : undefined,
+        limit + 1 - found.length,
+        descending,
+      );
+      for (const record of page) found.push({ status, record });
+    }
+    const jobs = found.slice(0, limit).map((entry) => this.view(entry.record));
+    const last = found[limit - 1];
+    if (found.length <= limit || last === undefined) return Promise.resolve({ jobs });
+    return Promise.resolve({ jobs, cursor: encodeCursor(last.status, last.record) });
+  }
+
+  counts(name?: string): Promise<JobCounts> {
+    this.tick();
+    const size = (index: { size: number; sizeOf(name: string): number }): number =>
+      name === undefined ? index.size : index.sizeOf(name);
+    return Promise.resolve({
+      scheduled: size(this.scheduled),
+      queued: size(this.queued),
+      running: size(this.running),
+      completed: size(this.finished.completed),
+      failed: size(this.finished.failed),
+      cancelled: size(this.finished.cancelled),
+    });
+  }
+
+  requeue(id: string): Promise<Job> {
+    const now = this.tick();
+    const kept = this.records.get(id);
+    if (kept === undefined) return Promise.reject(jobNotFound(id));
+    if (
+      !(kept instanceof KeptRecord) ||
+      (kept.status !== JobStatus.Failed && kept.status !== JobStatus.Cancelled)
+    ) {
+      return Promise.reject(invalidState('retry', id, kept.status, 'failed or cancelled'));
+    }
+    if (this.queue.sizeOf(kept.priority) >= this.queue.capacityPerLevel) {
+      return Promise.reject(queueFull(kept.priority, this.queue.capacityPerLevel, id));
+    }
+    this.finished[kept.status].delete(kept);
+    const {
+      error: _error,
+      result: _result,
+      finishedAt: _finishedAt,
+      cancelRequested: _cancelRequested,
+      progress: _progress,
+      ...job
+    } = kept.toJob(this.epoch);
+    const record = toRecord(job, {
+      status: JobStatus.Queued,
+      attemptsAtRequeue: job.attempts,
+      queuedAt: now,
+      updatedAt: now,
+      order: 0,
+    });
+    this.records.set(id, record);
+    this.enqueue(record, false);
+    const key = record.dedupKey;
+    if (key !== undefined && this.liveExecution(key, now) === undefined) this.dedup.set(key, id);
+    this.emit(record, 'retried', now, { attempt: record.attempts });
+    this.wakeWorkers();
+    return Promise.resolve(snapshot(record));
+  }
+
+  remove(id: string): Promise<boolean> {
+    const now = this.tick();
+    const record = this.records.get(id);
+    if (record === undefined) return Promise.resolve(false);
+    if (record.status === JobStatus.Running) {
+      return Promise.reject(invalidState('remove', id, 'running', 'queued, scheduled or finished'));
+    }
+    if (record instanceof KeptRecord) this.finished[record.status].delete(record);
+    else this.leaves(record);
+    this.drop(record);
+    this.emit(record, 'removed', now);
+    return Promise.resolve(true);
+  }
+
+  setPriority(id: string, priority: JobPriority): Promise<Job> {
+    const now = this.tick();
+    const record = this.records.get(id);
+    if (record === undefined) return Promise.reject(jobNotFound(id));
+    if (
+      record instanceof KeptRecord ||
+      (record.status !== JobStatus.Queued && record.status !== JobStatus.Scheduled)
+    ) {
+      return Promise.reject(
+        invalidState('change the priority of', id, record.status, 'queued or scheduled'),
+      );
+    }
+    const from = record.priority;
+    if (from === priority) return Promise.resolve(snapshot(record));
+    if (record.status === JobStatus.Queued) {
+      if (this.queue.sizeOf(priority) >= this.queue.capacityPerLevel) {
+        return Promise.reject(queueFull(priority, this.queue.capacityPerLevel, id));
+      }
+      this.leaves(record);
+      record.priority = priority;
+      record.queuedAt = now;
+      this.enqueue(record, false);
+    } else {
+      record.priority = priority; // not a key of the scheduled index
+    }
+    record.updatedAt = now;
+    if (priority > from) this.emit(record, 'promoted', now, { fromPriority: from });
+    return Promise.resolve(snapshot(record));
+  }
+
+  pause(name?: string): Promise<void> {
+    if (name === undefined) this.queuePaused = true;
+    else this.pausedTypes.add(name);
+    return Promise.resolve();
+  }
+
+  resume(name?: string): Promise<void> {
+    if (name === undefined) this.queuePaused = false;
+    else this.pausedTypes.delete(name);
+    this.wakeWorkers();
+    return Promise.resolve();
+  }
+
+  paused(): Promise<PausedState> {
+    return Promise.resolve({ queue: this.queuePaused, types: [...this.pausedTypes].sort() });
   }
 
   stats(): Promise<QueueStats> {
+    this.tick();
     return Promise.resolve(this.queue.stats());
   }
 
@@ -229,84 +487,134 @@ export class MemoryBackend implements Backend {
   }
 
   /**
-   * Nothing here outlives the process, so jobs still queued or waiting to retry are cancelled
-   * (code `DISPATCHER_STOPPED`), on the record and with an event: none is dropped silently.
+   * Nothing here outlives the process, so jobs still queued or scheduled are cancelled (code
+   * `DISPATCHER_STOPPED`), on the record and with an event: none is dropped silently.
    */
   close(): Promise<void> {
     const now = this.now();
+    this.disarmWake();
     const error: JobError = {
       code: 'DISPATCHER_STOPPED',
       message: 'shutdown: the job was still queued',
     };
     const left = [
       ...this.queue.drain(),
-      ...[...this.delayed.keys()].map((id) => this.records.get(id)),
+      ...this.scheduled.page(undefined, undefined, Infinity, false),
     ];
-    for (const timer of this.delayed.values()) clearTimeout(timer);
-    this.delayed.clear();
-    for (const record of left as (JobRecord | undefined)[]) {
-      if (record === undefined) continue;
+    for (const record of left as JobRecord[]) {
+      if (record.status === JobStatus.Queued) this.queued.delete(record);
+      else this.scheduled.delete(record);
       record.status = JobStatus.Cancelled;
       record.error = error;
-      this.settle(record, now, undefined);
+      this.retire(record, now);
       this.emit(record, 'cancelled', now, { error });
     }
     for (const wake of [...this.workWaiters]) wake();
     return Promise.resolve();
   }
 
-  private readonly leases = new Map<string, string>();
-
   private held(claim: Claim): JobRecord | undefined {
     const record = this.records.get(claim.job.id);
-    if (record === undefined || record.status !== JobStatus.Running) return undefined;
+    if (record === undefined || record instanceof KeptRecord) return undefined;
+    if (record.status !== JobStatus.Running) return undefined;
     return this.leases.get(record.id) === claim.token ? record : undefined;
   }
 
-  private requeue(record: JobRecord): void {
+  /** The time now, after moving due jobs to the queue and sweeping expired records. */
+  private tick(): number {
     const now = this.now();
-    record.queuedAt = now;
-    record.updatedAt = now;
-    if (!this.queue.enqueue(record)) {
-      // The level filled up while the job waited for its retry: it fails rather than vanish.
-      record.status = JobStatus.Failed;
-      record.error = {
-        code: 'QUEUE_FULL',
-        message: `retry refused: ${fullError(record, this.queue.capacityPerLevel).message}`,
-      };
-      this.settle(record, now, undefined);
-      this.emit(record, 'failed', now, { attempt: record.attempts, error: record.error });
-      return;
+    if (now >= this.nextExpiry) this.sweep(now);
+    let forwarded = false;
+    for (let due = this.scheduled.first(); due !== undefined && (due.runAt as number) <= now;) {
+      this.scheduled.delete(due);
+      due.status = JobStatus.Queued;
+      due.queuedAt = now;
+      due.updatedAt = now;
+      this.enqueue(due, true);
+      this.emit(due, 'queued', now);
+      forwarded = true;
+      due = this.scheduled.first();
     }
-    this.wakeWorkers();
+    if (forwarded) this.wakeWorkers();
+    return now;
   }
 
-  private liveExecution(key: string, now: number, options: SubmitOptions): JobRecord | undefined {
+  /** Puts a record in the queue and the queued index; false (nothing done) when its level is full. */
+  private enqueue(record: JobRecord, force: boolean, front = false): boolean {
+    if (!this.queue.enqueue(record, { force, front })) return false;
+    record.order = front ? --this.frontOrder : this.nextOrder++;
+    this.queued.add(record);
+    return true;
+  }
+
+  private adopt(record: JobRecord): void {
+    this.records.set(record.id, record);
+    if (record.dedupKey !== undefined) this.dedup.set(record.dedupKey, record.id);
+  }
+
+  /** Takes a record out of the queue or index of its status (the record itself stays). */
+  private leaves(record: JobRecord): void {
+    switch (record.status) {
+      case JobStatus.Queued:
+        this.queue.remove(record.id);
+        this.queued.delete(record);
+        return;
+      case JobStatus.Scheduled:
+        this.scheduled.delete(record);
+        return;
+      case JobStatus.Running:
+        this.running.delete(record);
+        this.leases.delete(record.id);
+        return;
+      default:
+        return; // new, or finished: a finished record is a KeptRecord, in no live structure
+    }
+  }
+
+  /** Forgets a record that has left its index. */
+  private drop(record: StoredRecord): void {
+    this.records.delete(record.id);
+    const key = record.dedupKey;
+    if (key !== undefined && this.dedup.get(key) === record.id) this.dedup.delete(key);
+  }
+
+  private liveExecution(key: string, now: number): StoredRecord | undefined {
     const id = this.dedup.get(key);
     const record = id === undefined ? undefined : this.records.get(id);
     if (record === undefined) return undefined;
-    if (record.status === JobStatus.Queued || record.status === JobStatus.Running) return record;
+    if (record instanceof KeptRecord) {
+      const fresh = now < record.finishedAt(this.epoch) + this.dedupTtlMs;
+      return record.status === JobStatus.Completed && fresh ? record : undefined;
+    }
     if (
-      record.status === JobStatus.Completed &&
-      now < (record.finishedAt ?? 0) + options.dedupTtlMs
+      record.status === JobStatus.Queued ||
+      record.status === JobStatus.Scheduled ||
+      record.status === JobStatus.Running
     ) {
       return record;
     }
     return undefined;
   }
 
-  private recordDuplicate(
-    job: Job,
-    original: JobRecord,
-    now: number,
-    options: SubmitOptions,
-  ): SubmitResult {
+  private recordDuplicate(job: Job, original: StoredRecord, now: number): SubmitResult {
     let promoted = false;
-    if (original.status === JobStatus.Queued && job.priority > original.priority) {
+    if (
+      !(original instanceof KeptRecord) &&
+      (original.status === JobStatus.Queued || original.status === JobStatus.Scheduled) &&
+      job.priority > original.priority
+    ) {
       const from = original.priority;
-      if (this.queue.promote(original.id, job.priority)) {
-        promoted = true;
+      if (original.status === JobStatus.Scheduled) {
         original.priority = job.priority;
+        promoted = true;
+      } else if (this.queue.promote(original.id, job.priority)) {
+        this.queued.delete(original);
+        original.priority = job.priority;
+        original.order = this.nextOrder++;
+        this.queued.add(original);
+        promoted = true;
+      }
+      if (promoted) {
         original.updatedAt = now;
         this.emit(original, 'promoted', now, { fromPriority: from });
       }
@@ -316,43 +624,93 @@ export class MemoryBackend implements Backend {
       duplicateOf: original.id,
       updatedAt: now,
       queuedAt: now,
+      order: 0,
     });
     this.records.set(record.id, record);
-    this.settle(record, now, options);
+    this.retire(record, now);
     this.emit(record, 'duplicated', now, { duplicateOf: original.id });
-    return { kind: 'duplicated', job: snapshot(record), original: snapshot(original), promoted };
+    return { kind: 'duplicated', job: snapshot(record), original: this.view(original), promoted };
   }
 
-  /** Marks a record finished and schedules its expiry. */
-  private settle(record: JobRecord, now: number, options: SubmitOptions | undefined): void {
+  /**
+   * Marks a record finished, replaces it by its compact form, indexes that, and trims its status
+   * to the retention rule.
+   */
+  private retire(record: JobRecord, now: number): void {
     record.finishedAt = now;
     record.updatedAt = now;
-    // Expiries that no caller's options reach (a retry refused, shutdown) use the TTL last given:
-    // the dispatcher passes the same options on every call.
-    const ttl = options?.recordTtlMs ?? this.lastTtl;
-    this.lastTtl = ttl;
-    this.expiries.push({ id: record.id, at: now + ttl });
+    const status = record.status as FinishedStatus;
+    const kept = new KeptRecord(record, this.nextOrder++, this.epoch);
+    this.records.set(record.id, kept);
+    const index = this.finished[status];
+    const rule = this.retention[status];
+    index.add(kept);
+    this.nextExpiry = Math.min(this.nextExpiry, now + rule.maxAgeMs);
+    while (index.size > rule.maxCount) this.expire(index.first() as KeptRecord);
+    this.trim(status, now, Infinity);
   }
 
-  private lastTtl = DEFAULT_RECORD_TTL_MS;
+  /** Drops the oldest records of `status` past their age, at most `max`; true if some are left. */
+  private trim(status: FinishedStatus, now: number, max: number): boolean {
+    const index = this.finished[status];
+    const maxAgeMs = this.retention[status].maxAgeMs;
+    for (let n = 0; ; n++) {
+      const oldest = index.first();
+      if (oldest === undefined || oldest.finishedAt(this.epoch) + maxAgeMs > now) return false;
+      if (n >= max) return true;
+      this.expire(oldest);
+    }
+  }
+
+  private expire(record: KeptRecord): void {
+    this.finished[record.status].delete(record);
+    this.drop(record);
+  }
 
   private sweep(now: number): void {
-    while (this.expiryHead < this.expiries.length) {
-      const next = this.expiries[this.expiryHead] as { id: string; at: number };
-      if (next.at > now) break;
-      this.expiryHead++;
-      const record = this.records.get(next.id);
-      if (record !== undefined && isFinalStatus(record.status)) {
-        this.records.delete(next.id);
-        if (record.dedupKey !== undefined && this.dedup.get(record.dedupKey) === record.id) {
-          this.dedup.delete(record.dedupKey);
-        }
+    let next = Infinity;
+    for (const status of ['completed', 'failed', 'cancelled', 'duplicated'] as const) {
+      if (this.trim(status, now, RETENTION_SWEEP_LIMIT)) next = now; // more next call
+      const oldest = this.finished[status].first();
+      if (oldest !== undefined) {
+        next = Math.min(next, oldest.finishedAt(this.epoch) + this.retention[status].maxAgeMs);
       }
     }
-    if (this.expiryHead > 1024 && this.expiryHead * 2 > this.expiries.length) {
-      this.expiries.splice(0, this.expiryHead);
-      this.expiryHead = 0;
-    }
+    this.nextExpiry = next;
+  }
+
+  /** What callers get for a stored record. */
+  private view(record: StoredRecord): Job {
+    return record instanceof KeptRecord ? record.toJob(this.epoch) : snapshot(record);
+  }
+
+  private indexOf(status: ListableStatus): StatusIndex<JobRecord> | StatusIndex<KeptRecord> {
+    if (status === 'queued') return this.queued;
+    if (status === 'scheduled') return this.scheduled;
+    if (status === 'running') return this.running;
+    return this.finished[status];
+  }
+
+  /** Arms the wake-up for the earliest due job, while someone waits for work. */
+  private armWake(): void {
+    if (this.workWaiters.size === 0) return;
+    const first = this.scheduled.first();
+    if (first === undefined) return;
+    const at = first.runAt as number;
+    if (this.wake !== undefined && this.wake.at <= at) return;
+    this.disarmWake();
+    const cancel = this.setTimer(() => {
+      this.wake = undefined;
+      const due = this.scheduled.first();
+      if (due !== undefined && (due.runAt as number) <= this.now()) this.wakeWorkers();
+      else this.armWake();
+    }, at - this.now());
+    this.wake = { at, cancel };
+  }
+
+  private disarmWake(): void {
+    this.wake?.cancel();
+    this.wake = undefined;
   }
 
   private wakeWorkers(): void {
@@ -362,7 +720,7 @@ export class MemoryBackend implements Backend {
   }
 
   private emit(
-    record: JobRecord,
+    record: { readonly id: string; readonly name: string; readonly priority: JobPriority },
     type: JobEvent['type'],
     at: number,
     extra: Partial<Mutable<JobEvent>> = {},
@@ -385,26 +743,50 @@ export class MemoryBackend implements Backend {
  * own, so every record would carry a private map and descriptor array (about 400 bytes, kept as
  * long as the record) and every property access on records would go megamorphic.
  */
-function toRecord(job: Job, fields: Partial<JobRecord> & Pick<JobRecord, 'queuedAt'>): JobRecord {
+function toRecord(
+  job: Job,
+  fields: Partial<JobRecord> & Pick<JobRecord, 'queuedAt' | 'order'>,
+): JobRecord {
   return Object.assign({}, job, fields);
 }
 
 function snapshot(record: JobRecord): Job {
-  const { queuedAt: _queuedAt, ...job } = record;
+  const { queuedAt: _queuedAt, order: _order, ...job } = record;
   return job;
 }
 
-function notFound(id: string): DispatchError {
-  return new DispatchError('JOB_NOT_FOUND', `no job with id "${id}"`, { jobId: id });
+/**
+ * A cursor names where a page stopped: the status and the index keys of the last job returned,
+ * `status:priority:order` for queued, `status:runAt:order` for scheduled, `status:order` else.
+ */
+function encodeCursor(status: ListableStatus, record: StoredRecord): string {
+  if (status === 'queued') return `${status}:${record.priority}:${record.order}`;
+  if (status === 'scheduled') {
+    return `${status}:${(record as JobRecord).runAt as number}:${record.order}`;
+  }
+  return `${status}:${record.order}`;
 }
 
-function fullError(job: Job, capacity: number): DispatchError {
-  const level = job.priority === 2 ? 'HIGH' : job.priority === 1 ? 'NORMAL' : 'LOW';
-  return new DispatchError(
-    'QUEUE_FULL',
-    `the ${level} level is full (${capacity} jobs); try again later`,
-    {
-      jobId: job.id,
-    },
-  );
+const CURSOR_STATUSES: ReadonlySet<string> = new Set<ListableStatus>([
+  'queued',
+  'scheduled',
+  'running',
+  'completed',
+  'failed',
+  'cancelled',
+  'duplicated',
+]);
+
+function parseCursor(cursor: string): { status: ListableStatus; probe: StoredRecord } | undefined {
+  const parts = cursor.split(':');
+  const status = parts[0] as ListableStatus;
+  if (!CURSOR_STATUSES.has(status)) return undefined;
+  const numbers = parts.slice(1).map((part) => (/^-?\d+$/.test(part) ? Number(part) : NaN));
+  if (numbers.some((n) => !Number.isSafeInteger(n))) return undefined;
+  const keyed = status === 'queued' || status === 'scheduled';
+  if (numbers.length !== (keyed ? 2 : 1)) return undefined;
+  const probe = { name: '', order: numbers[keyed ? 1 : 0] } as Partial<JobRecord>;
+  if (status === 'queued') probe.priority = numbers[0] as JobPriority;
+  if (status === 'scheduled') probe.runAt = numbers[0] as number;
+  return { status, probe: probe as JobRecord };
 }

@@ -9,6 +9,7 @@ import { type MakeBackend, createHarness } from './harness.js';
 import { progressAndSettingsContract } from './progress-settings.contract.js';
 import { recordsContract } from './records.contract.js';
 import { statsAndShutdownContract } from './stats-shutdown.contract.js';
+import { storeOpsContract } from './store-ops.contract.js';
 
 export type { BackendOptions, MakeBackend } from './harness.js';
 
@@ -19,5 +20,6 @@ export function runDispatcherContract(label: string, makeBackend: MakeBackend): 
     dedupAndCancelContract(harness);
     progressAndSettingsContract(harness);
     statsAndShutdownContract(harness);
+    storeOpsContract(harness);
   });
 }

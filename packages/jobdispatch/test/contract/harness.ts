@@ -4,19 +4,27 @@
  * injected where expiry matters.
  */
 import { afterEach } from 'node:test';
-import { type Backend, Dispatcher, type DispatcherOptions } from '../../src/index.js';
+import {
+  type Backend,
+  Dispatcher,
+  type DispatcherOptions,
+  type RetentionOptions,
+} from '../../src/index.js';
 
+/** What a test may ask of the backend under test; each goes to its constructor. */
 export interface BackendOptions {
   readonly capacityPerLevel?: number;
   readonly maxWaitMs?: { readonly normal?: number; readonly low?: number };
   readonly now?: () => number;
+  readonly dedupTtlMs?: number;
+  readonly retention?: RetentionOptions;
 }
 
 export type MakeBackend = (options: BackendOptions) => Backend | Promise<Backend>;
 
 export type ContractOptions = Omit<
   DispatcherOptions,
-  'backend' | 'capacityPerLevel' | 'maxWaitMs'
+  'backend' | 'capacityPerLevel' | 'maxWaitMs' | 'dedupTtlMs' | 'retention'
 > &
   BackendOptions;
 
@@ -49,10 +57,12 @@ export function createHarness(makeBackend: MakeBackend): Harness {
     makeBackend,
     adopt,
     async make(options = {}) {
-      const { capacityPerLevel, maxWaitMs, ...rest } = options;
+      const { capacityPerLevel, maxWaitMs, dedupTtlMs, retention, ...rest } = options;
       const backend = await makeBackend({
         ...(capacityPerLevel !== undefined && { capacityPerLevel }),
         ...(maxWaitMs !== undefined && { maxWaitMs }),
+        ...(dedupTtlMs !== undefined && { dedupTtlMs }),
+        ...(retention !== undefined && { retention }),
         ...(options.now !== undefined && { now: options.now }),
       });
       const dispatcher = new Dispatcher({ ...rest, backend });

@@ -10,7 +10,7 @@ import { redisSuite } from './redis-env.js';
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 describe('Redis benchmark', redisSuite(), () => {
-  it('runs every contender in smoke mode and prints its table, HIGH waits, ratios and targets', async () => {
+  it('runs every contender in smoke mode and prints its table, HIGH waits, memory after completed jobs, ratios and targets', async () => {
     // On a server of its own when one can be started: `used_memory` on the shared server moves with
     // every other suite running against it, which made "bytes per waiting job" negative at times.
     const own = ownRedisTest().skip === undefined ? await OwnRedis.start() : undefined;
@@ -37,6 +37,11 @@ describe('Redis benchmark', redisSuite(), () => {
       assert.match(stdout, new RegExp(`^${contender} +waited +[\\d.]+ ms`, 'm'));
     }
     assert.match(stdout, /^ {2}vs BullMQ +total at 10: [\d.]+x, total at 50: [\d.]+x; memory/m);
+    for (const contender of ['jobdispatch', 'BullMQ']) {
+      assert.match(stdout, new RegExp(`^${contender} +-?[\\d,]+ +[\\d,]+ +[\\d,]+$`, 'm'));
+    }
+    assert.match(stdout, /^ {2}vs BullMQ +memory after [\d,]+ completed: key bytes [\d.]+x/m);
     assert.match(stdout, /^Targets: total >= 4x BullMQ: (met|MISSED)/m);
+    assert.match(stdout, /memory after [\d,]+ completed <= BullMQ's: (met|MISSED)/m);
   });
 });

@@ -15,7 +15,6 @@ import {
 } from '../../src/index.js';
 import { REDIS_URL, deleteQueues, randomQueue, redisSuite } from './redis-env.js';
 
-const OPTIONS = { recordTtlMs: 60_000, dedupTtlMs: 60_000 };
 const queues = new Set<string>();
 const open: RedisBackend[] = [];
 
@@ -46,7 +45,7 @@ describe('RedisBackend leases and fencing', redisSuite(), () => {
     const [first, second] = [backend(queue, { leaseMs: 100 }), backend(queue, { leaseMs: 100 })];
     const events: JobEvent[] = [];
     first.subscribe((event) => events.push(event));
-    await first.submit(createJob({ id: 'job', name: 'T' }), OPTIONS);
+    await first.submit(createJob({ id: 'job', name: 'T' }));
     const [stale] = await first.claim({ max: 1, remaining: new Map() });
     assert.ok(stale);
     const current = await claimWithin(second, 5000);
@@ -56,10 +55,7 @@ describe('RedisBackend leases and fencing', redisSuite(), () => {
 
     assert.equal(await first.renew(stale), 'lost');
     await first.progress(stale, { percent: 50 });
-    assert.equal(
-      await first.finish(stale, { status: 'completed', result: 'stale' }, OPTIONS),
-      false,
-    );
+    assert.equal(await first.finish(stale, { status: 'completed', result: 'stale' }), false);
     assert.equal(await first.retry(stale, { code: 'X', message: 'x' }, 0), false);
     assert.equal(await first.release(stale), false);
     assert.equal(
@@ -68,10 +64,7 @@ describe('RedisBackend leases and fencing', redisSuite(), () => {
       'the stale progress was not written',
     );
 
-    assert.equal(
-      await second.finish(current, { status: 'completed', result: 'fresh' }, OPTIONS),
-      true,
-    );
+    assert.equal(await second.finish(current, { status: 'completed', result: 'fresh' }), true);
     const record = await second.get('job');
     assert.equal(record?.status, JobStatus.Completed);
     assert.equal(record?.result, 'fresh');
@@ -82,10 +75,10 @@ describe('RedisBackend leases and fencing', redisSuite(), () => {
   it('puts a job whose lease ran out back at the front of its level, ahead of jobs queued after it', async () => {
     const queue = randomQueue('lease');
     const [first, second] = [backend(queue, { leaseMs: 100 }), backend(queue, { leaseMs: 100 })];
-    await first.submit(createJob({ id: 'abandoned', name: 'T' }), OPTIONS);
+    await first.submit(createJob({ id: 'abandoned', name: 'T' }));
     assert.equal((await first.claim({ max: 1, remaining: new Map() })).length, 1);
-    await first.submit(createJob({ id: 'later', name: 'Other' }), OPTIONS);
-    await first.submit(createJob({ id: 'low', name: 'T', priority: JobPriority.Low }), OPTIONS);
+    await first.submit(createJob({ id: 'later', name: 'Other' }));
+    await first.submit(createJob({ id: 'low', name: 'T', priority: JobPriority.Low }));
     const nothing = new Map([
       ['T', 0],
       ['Other', 0],
@@ -113,9 +106,9 @@ describe('RedisBackend leases and fencing', redisSuite(), () => {
       }),
     );
     await second.open();
-    await first.submit(createJob({ id: 'running', name: 'T' }), OPTIONS);
+    await first.submit(createJob({ id: 'running', name: 'T' }));
     const [claim] = await first.claim({ max: 1, remaining: new Map() });
-    await first.submit(createJob({ id: 'waiting', name: 'T' }), OPTIONS);
+    await first.submit(createJob({ id: 'waiting', name: 'T' }));
     assert.equal(await first.release(claim!), true);
     assert.equal((await second.get('running'))?.status, JobStatus.Queued);
     const [next] = await second.claim({ max: 1, remaining: new Map() });
@@ -131,9 +124,9 @@ describe('RedisBackend leases and fencing', redisSuite(), () => {
   it('a reclaimed job whose cancel was asked ends cancelled instead of running again', async () => {
     const queue = randomQueue('lease');
     const [first, second] = [backend(queue, { leaseMs: 100 }), backend(queue, { leaseMs: 100 })];
-    await first.submit(createJob({ id: 'job', name: 'T' }), OPTIONS);
+    await first.submit(createJob({ id: 'job', name: 'T' }));
     await first.claim({ max: 1, remaining: new Map() });
-    assert.equal((await second.cancel('job', OPTIONS)).outcome, 'cancel-requested');
+    assert.equal((await second.cancel('job')).outcome, 'cancel-requested');
     const deadline = Date.now() + 5000;
     while ((await second.get('job'))?.status === JobStatus.Running) {
       assert.ok(Date.now() < deadline, 'the lease ran out within 5 s');

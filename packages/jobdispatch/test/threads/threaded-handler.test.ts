@@ -102,10 +102,13 @@ describe('threaded handlers: errors and dying threads', () => {
     const failing = await d.submit({ name: 'Behaviour', params: { kind: 'throw' } });
     const after = await d.submit({ name: 'Behaviour', params: { kind: 'thread-id' } });
     await assert.rejects(d.wait(failing.id), (e) => isDispatchError(e, 'JOB_FAILED'));
-    assert.deepEqual((await d.get(failing.id))?.error, {
-      code: 'JOB_FAILED',
-      message: 'boom on attempt 1',
-    });
+    const { stack, ...error } = (await d.get(failing.id))?.error ?? {};
+    assert.deepEqual(error, { code: 'JOB_FAILED', message: 'boom on attempt 1', name: 'Error' });
+    assert.match(
+      stack ?? '',
+      /^Error: boom on attempt 1\n\s+at /,
+      'the thread error keeps its stack',
+    );
     assert.equal(await d.wait(after.id), await d.wait(before.id));
     assert.equal(handler.stats().crashed, 0);
   });

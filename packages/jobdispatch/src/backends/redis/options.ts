@@ -3,8 +3,14 @@
  * fills the defaults and validates once so the backend only ever sees the resolved type.
  */
 import { safeString } from '../../describe.js';
-import { invalidArgument } from '../../errors.js';
+import {
+  DEFAULT_DEDUP_TTL_MS,
+  type ResolvedRetention,
+  type RetentionOptions,
+} from '../../backend.js';
+import { checkAging, checkCapacity, invalidArgument } from '../../errors.js';
 import { DEFAULT_CAPACITY_PER_LEVEL } from '../../priority-queue.js';
+import { resolveRetention } from '../../retention.js';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 export const DEFAULT_QUEUE = 'default';
@@ -30,8 +36,24 @@ export interface RedisBackendOptions {
   readonly capacityPerLevel?: number;
   /** Opt-in aging, as for the in-process backend: a job that waited this long competes one level up. */
   readonly maxWaitMs?: { readonly normal?: number; readonly low?: number };
-  /** The clock for records, dedup expiry and aging (leases and retry delays use the Redis server's). */
+  /**
+   * How long a completed execution keeps absorbing submits with its dedupKey (while its record is
+   * kept). Default 24 h.
+   */
+  readonly dedupTtlMs?: number;
+  /** How long, and how many, finished records the queue keeps (see `RetentionOptions`). */
+  readonly retention?: RetentionOptions;
+  /**
+   * The clock for records, due times, dedup, retention and aging (only leases use the Redis
+   * server's, the one clock every process shares).
+   */
   readonly now?: () => number;
+  /**
+   * A timer on that clock: calls `callback` once `ms` have passed on it, and returns its cancel.
+   * The backend sets one, for the next due time, only while a scheduled job waits. Default: an
+   * unref'd `setTimeout`. Give it with `now` when the clock is not the real one.
+   */
+  readonly setTimer?: (callback: () => void, ms: number) => () => void;
   /** How long `open()` waits for Redis before failing with BACKEND_UNAVAILABLE. Default 3000. */
   readonly connectTimeoutMs?: number;
   /** Where errors that belong to no caller go (a lost connection, a malformed record). Default: a process warning. */
@@ -45,7 +67,10 @@ export interface ResolvedRedisOptions {
   readonly capacityPerLevel: number;
   readonly agingNormalMs: number;
   readonly agingLowMs: number;
+  readonly dedupTtlMs: number;
+  readonly retention: ResolvedRetention;
   readonly now: () => number;
+  readonly setTimer: (callback: () => void, ms: number) => () => void;
   readonly connectTimeoutMs: number;
   readonly onError: (error: unknown) => void;
 }
@@ -55,9 +80,10 @@ export function resolveOptions(options: RedisBackendOptions): ResolvedRedisOptio
   if (typeof url !== 'string' || !/^rediss?:\/\//.test(url)) {
     throw invalidArgument('url', 'a redis:// or rediss:// URL', url);
   }
-  const capacityPerLevel = options.capacityPerLevel ?? DEFAULT_CAPACITY_PER_LEVEL;
-  if (!Number.isInteger(capacityPerLevel) || capacityPerLevel < 1) {
-    throw invalidArgument('capacityPerLevel', 'an integer >= 1', capacityPerLevel);
+  const capacityPerLevel = checkCapacity(options.capacityPerLevel ?? DEFAULT_CAPACITY_PER_LEVEL);
+  const dedupTtlMs = options.dedupTtlMs ?? DEFAULT_DEDUP_TTL_MS;
+  if (typeof dedupTtlMs !== 'number' || !(dedupTtlMs > 0)) {
+    throw invalidArgument('dedupTtlMs', 'a number > 0', dedupTtlMs);
   }
   return {
     url,
@@ -66,7 +92,10 @@ export function resolveOptions(options: RedisBackendOptions): ResolvedRedisOptio
     capacityPerLevel,
     agingNormalMs: aging('maxWaitMs.normal', options.maxWaitMs?.normal),
     agingLowMs: aging('maxWaitMs.low', options.maxWaitMs?.low),
+    dedupTtlMs,
+    retention: resolveRetention(options.retention),
     now: options.now ?? Date.now,
+    setTimer: options.setTimer ?? realTimer,
     connectTimeoutMs: atLeast(
       'connectTimeoutMs',
       options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
@@ -78,6 +107,12 @@ export function resolveOptions(options: RedisBackendOptions): ResolvedRedisOptio
   };
 }
 
+function realTimer(callback: () => void, ms: number): () => void {
+  const timer = setTimeout(callback, ms);
+  timer.unref();
+  return () => clearTimeout(timer);
+}
+
 function atLeast(field: string, value: number, min: number): number {
   if (!(Number.isFinite(value) && value >= min))
     throw invalidArgument(field, `a number >= ${min}`, value);
@@ -86,8 +121,6 @@ function atLeast(field: string, value: number, min: number): number {
 
 /** 0 means off (what the claim script expects). */
 function aging(field: string, value: number | undefined): number {
-  if (value === undefined) return 0;
-  if (!(typeof value === 'number' && value > 0))
-    throw invalidArgument(field, 'a number > 0', value);
-  return value;
+  const limit = checkAging(field, value);
+  return limit === Infinity ? 0 : limit;
 }

@@ -4,9 +4,11 @@
  * not parse) is reported as `MALFORMED_RECORD` naming the job and the field, never crashed on.
  *
  * Fields: name, params (JSON), description, status, priority, createdAt, updatedAt, dedupKey,
- * duplicateOf, attempts, progress (JSON), startedAt, finishedAt, cancelRequested ("1"), result
- * (JSON), error (JSON); and the backend's own: queuedAt, seq (the seq of its live queue entry;
- * while running, the claim's fencing token), expiresAt (once finished). Params and results cross
+ * duplicateOf, attempts, runAt, timeoutMs, retries, attemptsAtRequeue, progress (JSON), startedAt,
+ * finishedAt, cancelRequested ("1"), result (JSON), error (JSON {code, message, name?, stack?});
+ * and the backend's own: queuedAt, seq (the score of its queue entry while queued; while
+ * running, the claim's fencing token). A record has no TTL: retention drops it from the indexes
+ * (see keys.ts and lib.lua). Params and results cross
  * processes as JSON: what JSON cannot carry (a Date, a Map, undefined inside arrays) arrives as
  * JSON makes it.
  */
@@ -22,6 +24,7 @@ import {
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 const STATUSES: ReadonlySet<string> = new Set([
+  'scheduled',
   'queued',
   'running',
   'completed',
@@ -31,13 +34,12 @@ const STATUSES: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * A decoded record and when it logically expires (undefined while it is not finished). A JSON
- * field that does not parse (params, result, progress, error) is left out of `job` and reported in
- * `problem`; any other bad field makes the whole record undecodable (`decodeRecord` throws).
+ * A decoded record. A JSON field that does not parse (params, result, progress, error) is left out
+ * of `job` and reported in `problem`; any other bad field makes the whole record undecodable
+ * (`decodeRecord` throws).
  */
 export interface StoredJob {
   readonly job: Job;
-  readonly expiresAt: number | undefined;
   readonly problem: DispatchError | undefined;
 }
 
@@ -65,6 +67,10 @@ export const CLAIM_FIELDS = [
   'description',
   'dedupKey',
   'error',
+  'runAt',
+  'timeoutMs',
+  'retries',
+  'attemptsAtRequeue',
 ] as const;
 
 /**
@@ -130,6 +136,10 @@ export function decodeRecord(id: string, raw: RawRecord | undefined): StoredJob 
   if (startedAt !== undefined) job.startedAt = startedAt;
   const finishedAt = optionalNumber(id, raw, 'finishedAt');
   if (finishedAt !== undefined) job.finishedAt = finishedAt;
+  for (const field of ['runAt', 'timeoutMs', 'retries', 'attemptsAtRequeue'] as const) {
+    const value = optionalNumber(id, raw, field);
+    if (value !== undefined) job[field] = value;
+  }
   if (raw['cancelRequested'] === '1') job.cancelRequested = true;
   const progress = decoder.parse('progress');
   if (progress !== undefined) job.progress = checkProgress(progress, id, raw);
@@ -137,7 +147,7 @@ export function decodeRecord(id: string, raw: RawRecord | undefined): StoredJob 
   if (result !== undefined) job.result = result;
   const error = decoder.parse('error');
   if (error !== undefined) job.error = checkError(error, id, raw);
-  return { job, expiresAt: optionalNumber(id, raw, 'expiresAt'), problem: decoder.problem };
+  return { job, problem: decoder.problem };
 }
 
 /** Parses JSON fields; one that does not parse is left out and remembered as the problem. */
@@ -193,8 +203,13 @@ function checkProgress(value: unknown, id: string, raw: RawRecord): JobProgress 
 
 function checkError(value: unknown, id: string, raw: RawRecord): JobError {
   const error = value as JobError | null;
-  if (typeof error?.code !== 'string' || typeof error.message !== 'string') {
-    throw malformed(id, raw, 'error', '{ code, message }');
+  if (
+    typeof error?.code !== 'string' ||
+    typeof error.message !== 'string' ||
+    (error.name !== undefined && typeof error.name !== 'string') ||
+    (error.stack !== undefined && typeof error.stack !== 'string')
+  ) {
+    throw malformed(id, raw, 'error', '{ code, message, name?, stack? }');
   }
   return error;
 }

@@ -19,9 +19,11 @@ export const R = {
   DUPLICATED: 2,
   CANCEL_REQUESTED: 3,
   ALREADY_FINISHED: 4,
+  SCHEDULED: 5,
   JOB_NOT_FOUND: -1,
   QUEUE_FULL: -2,
   ID_TAKEN: -3,
+  INVALID_STATE: -4,
 } as const;
 
 /** The error code of each negative script result. */
@@ -29,21 +31,29 @@ export const ERROR_OF: Readonly<Record<number, DispatchErrorCode>> = {
   [R.JOB_NOT_FOUND]: 'JOB_NOT_FOUND',
   [R.QUEUE_FULL]: 'QUEUE_FULL',
   [R.ID_TAKEN]: 'INVALID_ARGUMENT',
+  [R.INVALID_STATE]: 'INVALID_STATE',
 };
 
-export type ScriptName =
-  'submit' | 'claim' | 'renew' | 'progress' | 'finish' | 'retry' | 'release' | 'cancel';
-
-const NAMES: readonly ScriptName[] = [
+const NAMES = [
   'submit',
   'claim',
+  'promote',
+  'reap',
   'renew',
   'progress',
   'finish',
   'retry',
   'release',
   'cancel',
-];
+  'requeue',
+  'remove',
+  'priority',
+  'pause',
+  'list',
+  'counts',
+] as const;
+
+export type ScriptName = (typeof NAMES)[number];
 
 interface Script {
   readonly source: string;
@@ -84,21 +94,32 @@ export async function loadScripts(client: Redis): Promise<void> {
   for (const [error] of results) if (error) throw error;
 }
 
-/** Runs a script by SHA with the queue's fixed keys, its prefix, then `args`. */
+/**
+ * Runs a script by SHA with the queue's fixed keys, then `common` (the ARGV every script reads,
+ * see lib.lua: the prefix first), then the script's own `args`. `afterSend` runs right after each
+ * EVALSHA is written, before its reply: a command it sends on `client` runs after the script.
+ */
 export async function runScript(
   client: Redis,
   name: ScriptName,
   keys: QueueKeys,
+  common: readonly (string | number)[],
   args: readonly (string | number)[],
+  afterSend?: () => void,
 ): Promise<unknown> {
   const script = scripts().get(name)!;
-  const argv = [keys.prefix, ...args];
+  const argv = [...common, ...args];
+  const send = (): Promise<unknown> => {
+    const reply = client.evalsha(script.sha, keys.scriptKeys.length, ...keys.scriptKeys, ...argv);
+    afterSend?.();
+    return reply;
+  };
   try {
-    return await client.evalsha(script.sha, keys.scriptKeys.length, ...keys.scriptKeys, ...argv);
+    return await send();
   } catch (error) {
     if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
     await client.script('LOAD', script.source);
-    return client.evalsha(script.sha, keys.scriptKeys.length, ...keys.scriptKeys, ...argv);
+    return send();
   }
 }
 

@@ -1,8 +1,12 @@
 /**
  * How an idle worker process waits for work without polling: it blocks in Redis (BLPOP on the
- * queue's wake list, on a connection of its own) until a submit, retry, release or reclaim pushes
- * a wake token, or until the next retry comes due (a local timer set from what the last claim
- * reported, measured on the Redis server's clock).
+ * queue's wake list, on a connection of its own) until a submit, retry, release, resume or reclaim
+ * pushes a wake token, or until the next scheduled job comes due: one local timer, set from the
+ * earliest due time that the last claim read from the `due` index, or that a `scheduled` or
+ * `retrying` event of any process announced since. Nothing due: no timer at all.
+ *
+ * The timer also runs while no worker waits (every slot busy): it then calls `onDue`, which moves
+ * the due jobs (the promote script), so they are queued on time for any process that has room.
  *
  * Invariant (the `waitForWork` contract): nothing that arrives after a claim began is missed. A
  * token pushed after the claim began is either still in the list when the BLPOP starts, or taken by
@@ -16,35 +20,56 @@ export class WorkSignal {
   private popping = false;
   private closed = false;
   private readonly waiters = new Set<() => void>();
-  /** When the next retry comes due, on this process's clock; undefined: none waiting. */
+  /** When the next scheduled job comes due, on the backend's clock; undefined: none known. */
   private nextDueAt: number | undefined;
-  private dueTimer: NodeJS.Timeout | undefined;
+  private cancelDueTimer: (() => void) | undefined;
+  /** Set once this process claims: only a working process keeps a due timer. */
+  private working = false;
+  /** The earliest due time announced since the last claim began (its reply may predate it). */
+  private announced: number | undefined;
 
   constructor(
     private readonly blocking: () => Promise<Redis>,
     private readonly wakeKey: string,
     private readonly onError: (error: unknown) => void,
+    private readonly onDue: () => void,
+    /** The backend's clock, and a timer on it (see `RedisBackendOptions.setTimer`). */
+    private readonly now: () => number,
+    private readonly setTimer: (callback: () => void, ms: number) => () => void,
   ) {}
 
   /** A claim is about to run: what arrived so far, it will see. */
   claimBegan(): void {
     this.arrived = false;
+    this.announced = undefined;
   }
 
-  /** What the claim reported: how long until the next retry comes due (-1: none). */
+  /** What a claim or promote read from the `due` index: how long until the next job is due (-1: none). */
   claimEnded(dueInMs: number): void {
-    this.nextDueAt = dueInMs >= 0 ? Date.now() + dueInMs : undefined;
+    this.working = true;
+    const read = dueInMs >= 0 ? this.now() + dueInMs : undefined;
+    const { announced } = this;
+    this.nextDueAt =
+      read === undefined || (announced !== undefined && announced < read) ? announced : read;
+    this.armDueTimer();
+  }
+
+  /** Another process announced a job due in `dueInMs` (a `scheduled` or `retrying` event). */
+  dueIn(dueInMs: number): void {
+    const at = this.now() + Math.max(0, dueInMs);
+    if (this.announced === undefined || at < this.announced) this.announced = at;
+    if (this.nextDueAt !== undefined && this.nextDueAt <= at) return;
+    this.nextDueAt = at;
+    this.armDueTimer();
   }
 
   wait(signal: AbortSignal): Promise<void> {
     if (this.arrived || signal.aborted || this.closed) return Promise.resolve();
     this.pop();
-    this.armDueTimer();
     return new Promise((resolve) => {
       const done = (): void => {
         this.waiters.delete(done);
         signal.removeEventListener('abort', done);
-        if (this.waiters.size === 0) this.disarmDueTimer();
         resolve();
       };
       this.waiters.add(done);
@@ -55,6 +80,7 @@ export class WorkSignal {
   /** Releases every waiter; later waits resolve at once. */
   close(): void {
     this.closed = true;
+    this.disarmDueTimer();
     this.wakeAll();
   }
 
@@ -78,19 +104,21 @@ export class WorkSignal {
   }
 
   private armDueTimer(): void {
-    if (this.dueTimer !== undefined || this.nextDueAt === undefined) return;
-    this.dueTimer = setTimeout(
+    this.disarmDueTimer();
+    if (this.nextDueAt === undefined || this.closed || !this.working) return;
+    this.cancelDueTimer = this.setTimer(
       () => {
-        this.dueTimer = undefined;
-        this.wakeAll();
+        this.cancelDueTimer = undefined;
+        if (this.waiters.size > 0) this.wakeAll();
+        else this.onDue();
       },
-      Math.max(0, this.nextDueAt - Date.now()),
+      Math.max(0, this.nextDueAt - this.now()),
     );
   }
 
   private disarmDueTimer(): void {
-    clearTimeout(this.dueTimer);
-    this.dueTimer = undefined;
+    this.cancelDueTimer?.();
+    this.cancelDueTimer = undefined;
   }
 
   private wakeAll(): void {

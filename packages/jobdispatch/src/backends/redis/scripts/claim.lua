@@ -1,132 +1,197 @@
 --[[
-claim: the one place jobs start. First it puts back jobs whose lease ran out (at the front of their
-level, attempt counted; a job whose cancel was asked ends cancelled instead) and moves retries that
-came due to the back of their level; then it takes up to `max` jobs, marking each running with a
-lease and a fencing token (the seq of its entry). With max 0 it only does the first part (the periodic reaper).
+claim: the one place jobs start. First, cheaply, what is late: when the oldest lease ran out it
+reaps (`reapLeases`), when the first scheduled job is due it promotes (`promoteDue`); then it takes
+up to `max` jobs, marking each running with a lease and a fencing token (the seq of its entry).
+Nothing is claimed while the queue is paused, nor of a paused type.
 
-Selection is the memory backend's: per level, the oldest head among the type lists the caller may
-run (types with no starts left are skipped, never block the others); levels strictly high > normal
-> low, except that with aging a head that waited past its level's limit competes one level up.
-When one type is all the best level can offer (and aging is off), its entries are popped in bulk.
+Selection is the memory backend's: per level, the oldest head among the type queues the caller
+may run (types with no starts left are skipped, never block the others); levels strictly high >
+normal > low, except that with aging a head that waited past its level's limit competes one level
+up. When one type is all the best level can offer (and aging is off), its entries are popped in
+bulk.
 
-KEYS: 1 seq, 2 counts, 3 leases, 4 delayed, 5 wake (keys.ts)
-ARGV: 1 key prefix, 2 now (ms), 3 max, 4 leaseMs, 5 capacityPerLevel, 6 recordTtlMs,
-      7 aging limit for normal (ms, 0 = off), 8 aging limit for low (ms, 0 = off),
+Every entry is checked before anything is written for it. A stale entry (its record is gone, or no
+longer queued with the entry's seq) is dropped, as it always was. What no script would write is
+moved aside and noted (`corrupt`): an entry that is not "<seq>:<id>", a record that is not a hash
+(renamed aside), a live record lacking a field the claim needs (failed with MALFORMED_RECORD, so
+nobody waits for it), a queue or a type set of the wrong type (renamed aside, the counts rebuilt).
+The claim goes on with the next entry.
+
+KEYS: the fixed keys (keys.ts)      ARGV: the common ARGV (lib.lua), then: max,
       then pairs: job type, starts left (only types with a cap)
-Returns: {dueInMs, claims...}: dueInMs is the time until the next retry comes due (-1: none); then,
-      flat, per claim: id, token, attempt, the CLAIM_FIELDS of the record before the claim (false
-      where absent): the caller applies what the claim changed (status running, attempts,
+Returns: {dueInMs, claims...}: dueInMs is the time until the next scheduled job is due (-1: none);
+      then, flat, per claim: id, token, attempt, the CLAIM_FIELDS of the record before the claim
+      (false where absent): the caller applies what the claim changed (status running, attempts,
       startedAt and updatedAt now, no progress). One flat array is cheaper to decode than nested.
 ]]
 
-local now = tonumber(ARGV[2])
-local max = tonumber(ARGV[3])
-local leaseMs = tonumber(ARGV[4])
-local capacity = tonumber(ARGV[5])
-local recordTtl = tonumber(ARGV[6])
-local agingMs = { [0] = tonumber(ARGV[8]), [1] = tonumber(ARGV[7]), [2] = 0 }
-local aging = agingMs[0] > 0 or agingMs[1] > 0
+local max = tonumber(ARGV[A + 1])
+local aging = AGING[0] > 0 or AGING[1] > 0
 local clock = serverNow()
 local woken = 0
 
 local left = {}
-for i = 9, #ARGV, 2 do left[ARGV[i]] = tonumber(ARGV[i + 1]) end
+for i = A + 2, #ARGV, 2 do left[ARGV[i]] = tonumber(ARGV[i + 1]) end
 
--- 1. Leases that ran out: the worker died or stalled. Its token is void from now on.
-local expired = redis.call('ZRANGEBYSCORE', LEASES, '-inf', clock, 'LIMIT', 0, 100)
-for _, id in ipairs(expired) do
-  redis.call('ZREM', LEASES, id)
-  local key = jobKey(id)
-  local r = redis.call('HMGET', key, 'status', 'name', 'priority', 'cancelRequested', 'dedupKey')
-  if r[1] == 'running' then
-    if r[4] == '1' then
-      local err = cjson.encode({ code = 'JOB_CANCELLED', message = 'cancelled; its worker stopped renewing its lease' })
-      settle(key, now, recordTtl, { 'status', 'cancelled', 'error', err })
-      endDedup(r[5], id, false, 0)
-      emit('cancelled', id, r[2], r[3], now, ',"error":' .. err)
-    else
-      enqueue(id, tonumber(r[3]), r[2], true, { 'queuedAt', now, 'updatedAt', now })
-      woken = woken + 1
-      emit('queued', id, r[2], r[3], now,
-        ',"error":{"code":"LEASE_LOST","message":"its lease ran out; back at the front of its level"}')
-    end
-  end
+-- 1. What is late: leases that ran out, scheduled jobs that came due.
+local oldestLease = redis.call('ZRANGE', LEASES, 0, 0, 'WITHSCORES')
+if oldestLease[2] and tonumber(oldestLease[2]) <= clock then woken = woken + reapLeases(100, clock) end
+local firstDue = redis.call('ZRANGE', DUE, 0, 0, 'WITHSCORES')
+if firstDue[2] and tonumber(firstDue[2]) <= NOW then woken = woken + promoteDue(500) end
+flushIndexes()
+
+-- 2. Pauses: the queue's, and each paused type has no starts left.
+local pauses = redis.pcall('HGETALL', PAUSE)
+if type(pauses) ~= 'table' or pauses.err then
+  moveAside(PAUSE, 'the pause flags are not a hash')
+  pauses = {}
+end
+for i = 1, #pauses, 2 do
+  local field = pauses[i]
+  if field == 'queue' then max = 0 end
+  if string.sub(field, 1, 5) == 'type:' then left[string.sub(field, 6)] = 0 end
 end
 
--- 2. Retries that came due go to the back of their level (or fail if it is full).
-local due = redis.call('ZRANGEBYSCORE', DELAYED, '-inf', clock, 'LIMIT', 0, 100)
-for _, id in ipairs(due) do
-  redis.call('ZREM', DELAYED, id)
-  local key = jobKey(id)
-  local r = redis.call('HMGET', key, 'status', 'name', 'priority', 'attempts', 'dedupKey')
-  if r[1] == 'queued' then
-    local level = tonumber(r[3])
-    if countAt(level) >= capacity then
-      local err = cjson.encode({
-        code = 'QUEUE_FULL',
-        message = 'retry refused: the ' .. levelName(level) .. ' level is full ('
-          .. capacity .. ' jobs); try again later',
-      })
-      settle(key, now, recordTtl, { 'status', 'failed', 'error', err })
-      endDedup(r[5], id, false, 0)
-      emit('failed', id, r[2], level, now, ',"attempt":' .. (r[4] or 0) .. ',"error":' .. err)
-    else
-      enqueue(id, level, r[2], false, { 'queuedAt', now, 'updatedAt', now })
-      woken = woken + 1
-    end
-  end
-end
-flushPushes()
-
--- 3. Selection. A valid entry is one whose record is queued with the entry's seq.
-local function parse(entry)
-  local sep = string.find(entry, ':', 1, true)
-  return string.sub(entry, 1, sep - 1), string.sub(entry, sep + 1)
-end
-
+-- 3. Selection.
 local STATUS, SEQ_FIELD = CLAIM_FIELD.status, CLAIM_FIELD.seq
 local function readRecord(id)
-  return redis.call('HMGET', jobKey(id), unpack(CLAIM_READ_FIELDS))
+  return readFields(jobKey(id), CLAIM_READ_FIELDS)
+end
+-- What the entry (seq, id) of queue (level, jobType) is: 'live', 'stale' (dropped quietly), or
+-- a problem to set aside.
+local function problemOf(values, seq, level, jobType)
+  if values == nil then return 'its record is not a hash' end
+  if values[STATUS] ~= 'queued' or values[SEQ_FIELD] ~= seq then return 'stale' end
+  if values[CLAIM_FIELD.name] ~= jobType then return 'its record names another type' end
+  if values[CLAIM_FIELD.priority] ~= tostring(level) then return 'its record has another priority' end
+  if not isNumber(values[CLAIM_FIELD.createdAt]) then return 'createdAt is not a number' end
+  if not isNumber(values[CLAIM_FIELD.queuedAt]) then return 'queuedAt is not a number' end
+  if values[CLAIM_FIELD.attempts] and not isNumber(values[CLAIM_FIELD.attempts]) then
+    return 'attempts is not a number'
+  end
+  return 'live'
 end
 
--- heads[level][type]: the list's valid head {seq, id, values}, or false when empty.
+-- Levels whose counts are rebuilt at the end, from the lists (after a corrupt list or type set:
+-- how many live entries it held cannot be known otherwise).
+local RECOUNT = false
+
+-- An entry already popped from its list that cannot be claimed: a live record that is a hash is
+-- failed (so nobody waits for it); one that is not a hash is renamed aside.
+local function setAside(id, values, level, jobType, reason)
+  local key = jobKey(id)
+  local message = 'the queue entry of job "' .. id .. '" could not be claimed: ' .. reason
+  local err = cjson.encode({ code = 'MALFORMED_RECORD', message = message })
+  if values == nil then
+    moveAside(key, message)
+    -- Its entry was live or not, nobody can tell: the counts are rebuilt.
+    RECOUNT = true
+    emit('failed', id, jobType, level, NOW, ',"error":' .. err)
+    return
+  end
+  noteCorrupt(key, message)
+  local fields = { 'error', err, 'name', jobType, 'priority', level }
+  if not isNumber(values[CLAIM_FIELD.createdAt]) then
+    fields[#fields + 1] = 'createdAt'
+    fields[#fields + 1] = NOW
+  end
+  if values[CLAIM_FIELD.attempts] and not isNumber(values[CLAIM_FIELD.attempts]) then
+    fields[#fields + 1] = 'attempts'
+    fields[#fields + 1] = 0
+  end
+  unqueue(id, level, jobType)
+  settle(id, jobType, 'failed', fields)
+  emit('failed', id, jobType, level, NOW, ',"error":' .. err)
+end
+
+-- Rebuilds every type set and queue count from the lists of every known type: O(queued), run
+-- only after corruption.
+local function recount()
+  local types = redis.pcall('SMEMBERS', TYPES)
+  if type(types) ~= 'table' or types.err then types = {} end
+  local levelTotals = { [0] = 0, [1] = 0, [2] = 0 }
+  local typeTotals = {}
+  for level = 0, 2 do
+    for _, jobType in ipairs(types) do
+      local entries = redis.pcall('LRANGE', listKey(level, jobType), 0, -1)
+      if type(entries) == 'table' and not entries.err and #entries > 0 then
+        redis.call('SADD', typesKey(level), jobType)
+        for _, entry in ipairs(entries) do
+          local seq, id = parseEntry(entry)
+          local r = seq and readFields(jobKey(id), { 'status', 'seq' })
+          if r and r[1] == 'queued' and r[2] == seq then
+            levelTotals[level] = levelTotals[level] + 1
+            typeTotals[jobType] = (typeTotals[jobType] or 0) + 1
+          end
+        end
+      end
+    end
+  end
+  for level = 0, 2 do addTo(LEVEL_FIELD[level], levelTotals[level] - countAt(level)) end
+  for _, jobType in ipairs(types) do
+    local field = 'type:' .. jobType
+    addTo(field, (typeTotals[jobType] or 0) - countOf(field))
+  end
+end
+
+-- heads[level][type]: the list's live head {seq, id, values, list}, or false when empty.
 local heads = { [0] = {}, [1] = {}, [2] = {} }
 local typesOf = {}
+
+local function typesAt(level)
+  local types = typesOf[level]
+  if types == nil then
+    types = redis.pcall('SMEMBERS', typesKey(level))
+    if type(types) ~= 'table' or types.err then
+      moveAside(typesKey(level), 'the type set of a level is not a set')
+      RECOUNT = true
+      -- Every known type may have entries at this level: headOf drops the empty ones.
+      types = redis.call('SMEMBERS', TYPES)
+    end
+    typesOf[level] = types
+  end
+  return types
+end
 
 local function headOf(level, jobType)
   local cached = heads[level][jobType]
   if cached ~= nil then return cached end
-  local list = listKey(level, jobType)
+  local list = listKeyOf(level, jobType)
   while true do
-    local entry = redis.call('LINDEX', list, 0)
+    local entry = redis.pcall('LINDEX', list, 0)
+    if type(entry) == 'table' and entry.err then
+      moveAside(list, 'a queue that is not a list')
+      redis.call('SREM', typesKey(level), jobType)
+      RECOUNT = true
+      heads[level][jobType] = false
+      return false
+    end
     if not entry then
       redis.call('SREM', typesKey(level), jobType)
       heads[level][jobType] = false
       return false
     end
-    local seq, id = parse(entry)
-    local values = readRecord(id)
-    if values[STATUS] == 'queued' and values[SEQ_FIELD] == seq then
-      local head = { seq = tonumber(seq), id = id, values = values, list = list }
-      heads[level][jobType] = head
-      return head
+    local seq, id = parseEntry(entry)
+    if seq == nil then
+      redis.call('LPOP', list)
+      noteCorrupt(list, 'an entry that is not "<seq>:<id>": ' .. string.sub(tostring(entry), 1, 200))
+    else
+      local values = readRecord(id)
+      local problem = problemOf(values, seq, level, jobType)
+      if problem == 'live' then
+        local head = { seq = tonumber(seq), id = id, values = values, list = list }
+        heads[level][jobType] = head
+        return head
+      end
+      redis.call('LPOP', list)
+      if problem ~= 'stale' then setAside(id, values, level, jobType, problem) end
     end
-    redis.call('LPOP', list) -- stale: cancelled, promoted, claimed or expired
   end
 end
 
 local function runnable(jobType)
   local room = left[jobType]
   return room == nil or room > 0
-end
-
-local function typesAt(level)
-  local types = typesOf[level]
-  if types == nil then
-    types = redis.call('SMEMBERS', typesKey(level))
-    typesOf[level] = types
-  end
-  return types
 end
 
 local function oldestHead(level)
@@ -147,7 +212,7 @@ local function select()
     local head, jobType = oldestHead(level)
     if head then
       local rank = level
-      if agingMs[level] > 0 and now - tonumber(head.values[CLAIM_FIELD.queuedAt]) >= agingMs[level] then
+      if AGING[level] > 0 and NOW - tonumber(head.values[CLAIM_FIELD.queuedAt]) >= AGING[level] then
         rank = level + 1
       end
       if rank > bestRank or (rank == bestRank and head.seq < best.seq) then
@@ -164,14 +229,13 @@ local taken = 0
 local function take(id, values, jobType, level)
   local key = jobKey(id)
   local attempt = (tonumber(values[CLAIM_FIELD.attempts]) or 0) + 1
-  redis.call('HSET', key, 'status', 'running', 'attempts', attempt, 'startedAt', now,
-    'updatedAt', now)
+  redis.call('HSET', key, 'status', 'running', 'attempts', attempt, 'startedAt', NOW, 'updatedAt', NOW)
   if values[CLAIM_FIELD.progress] then redis.call('HDEL', key, 'progress') end
-  holdLease(id, clock + leaseMs)
-  addCount(level, -1)
+  holdLease(id, jobType, clock + LEASE_MS, NOW)
+  addCount(level, jobType, -1)
   if left[jobType] ~= nil then left[jobType] = left[jobType] - 1 end
-  emit('started', id, jobType, level, now,
-    ',"attempt":' .. attempt .. ',"waitMs":' .. jsonNumber(now - tonumber(values[CLAIM_FIELD.queuedAt])))
+  emit('started', id, jobType, level, NOW,
+    ',"attempt":' .. attempt .. ',"waitMs":' .. jsonNumber(NOW - tonumber(values[CLAIM_FIELD.queuedAt])))
   taken = taken + 1
   local n = #claims
   claims[n + 1], claims[n + 2], claims[n + 3] = id, values[SEQ_FIELD], attempt
@@ -201,10 +265,17 @@ while taken < max do
     if left[jobType] ~= nil and left[jobType] < want then want = left[jobType] end
     local entries = redis.call('LPOP', head.list, want) or {}
     for _, entry in ipairs(entries) do
-      local seq, id = parse(entry)
-      local values = id == head.id and head.values or readRecord(id)
-      if values[STATUS] == 'queued' and values[SEQ_FIELD] == seq then
-        take(id, values, jobType, level)
+      local seq, id = parseEntry(entry)
+      if seq == nil then
+        noteCorrupt(head.list, 'an entry that is not "<seq>:<id>": ' .. string.sub(tostring(entry), 1, 200))
+      else
+        local values = id == head.id and head.values or readRecord(id)
+        local problem = id == head.id and 'live' or problemOf(values, seq, level, jobType)
+        if problem == 'live' then
+          take(id, values, jobType, level)
+        elseif problem ~= 'stale' then
+          setAside(id, values, level, jobType, problem)
+        end
       end
     end
   else
@@ -213,17 +284,21 @@ while taken < max do
   end
 end
 
+flushIndexes()
+if RECOUNT then recount() end
+
 -- Wake tokens are hints that work may be there: drop them when there is none; pass one on when
 -- this claim had to leave work behind for another worker.
 local queued = 0
 for level = 0, 2 do queued = queued + countAt(level) end
-local next = redis.call('ZRANGE', DELAYED, 0, 0, 'WITHSCORES')
-if queued == 0 and next[1] == nil then
+local dueIn = dueInMs()
+if queued == 0 then
+  -- Nothing to wake for: the next due time goes back to the caller, which sets its timer.
   redis.call('DEL', WAKE)
 elseif woken > 0 or (max > 0 and taken == max and queued > 0) then
   wake(math.max(woken, 1))
 end
-if next[2] then claims[1] = math.max(0, tonumber(next[2]) - clock) end
+claims[1] = dueIn
 
 done()
 return claims

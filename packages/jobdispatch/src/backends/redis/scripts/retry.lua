@@ -1,26 +1,32 @@
 --[[
-retry: puts a failed attempt of a running job back, to wait `delayMs` (on the Redis server's clock)
-before the claim script moves it to the back of its level; only if the claim is still held.
+retry: a failed attempt of a running job goes back, only if the claim is still held: with delayMs
+0 at once to the back of its level (even past its capacity: the job was accepted); otherwise it
+waits as a scheduled job with runAt = now + delayMs (the backend's clock) and is queued when due
+(promoteDue), like a job submitted for later.
 
-KEYS: 1 seq, 2 counts, 3 leases, 4 delayed, 5 wake (keys.ts)
-ARGV: 1 key prefix, 2 job id, 3 fencing token, 4 now (ms), 5 error as JSON {code, message},
-      6 delayMs
+KEYS: the fixed keys (keys.ts)      ARGV: the common ARGV (lib.lua), then: job id, fencing token,
+      error as JSON {code, message, ...}, delayMs
 Returns: R.OK or R.NOT_HELD
 ]]
 
-local id, now, delayMs = ARGV[2], tonumber(ARGV[4]), tonumber(ARGV[6])
-local r = heldRecord(id, ARGV[3], 'name', 'priority', 'attempts')
-if not r then return R.NOT_HELD end
+local id, token, err, delayMs = ARGV[A + 1], ARGV[A + 2], ARGV[A + 3], tonumber(ARGV[A + 4])
+local r = heldRecord(id, token, 'attempts')
+if not r or delayMs == nil then return R.NOT_HELD end
+local name, level = r[3], tonumber(r[4])
 local key = jobKey(id)
--- No `seq` while waiting: the job is in no list (cancel and promotion rely on that), and the
--- claim's token is void.
-redis.call('HDEL', key, 'seq')
-redis.call('HSET', key, 'status', 'queued', 'error', ARGV[5], 'updatedAt', now)
-dropLease(id)
-redis.call('ZADD', DELAYED, serverNow() + delayMs, id)
-emit('retrying', id, r[3], r[4], now,
-  ',"attempt":' .. r[5] .. ',"error":' .. ARGV[5] .. ',"delayMs":' .. jsonNumber(delayMs))
--- Idle workers recompute when to wake for the next due retry.
-wake(1)
+dropLease(id, name)
+emit('retrying', id, name, level, NOW, ',"attempt":' .. (tonumber(r[5]) or 0) .. ',"error":' .. err
+  .. ',"delayMs":' .. jsonNumber(delayMs))
+if delayMs <= 0 then
+  enqueue(id, level, name, false, { 'error', err, 'queuedAt', NOW, 'updatedAt', NOW })
+  wake(1)
+else
+  local runAt = NOW + delayMs
+  -- No `seq` while scheduled: the claim's token is void.
+  redis.call('HDEL', key, 'seq')
+  redis.call('HSET', key, 'status', 'scheduled', 'runAt', runAt, 'error', err, 'updatedAt', NOW)
+  schedule(id, name, runAt)
+end
+-- A scheduled retry is announced by its `retrying` event: idle workers time their wake-up from it.
 done()
 return R.OK
