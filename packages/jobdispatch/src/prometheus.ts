@@ -58,6 +58,12 @@ const FINISHED: ReadonlySet<string> = new Set<JobStatus>([
 const ATTEMPT_ENDS: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled', 'retrying']);
 
 const PRIORITY_NAMES = ['low', 'normal', 'high'] as const;
+const METRIC_NAMES = [
+  'jobdispatch_jobs',
+  'jobdispatch_jobs_finished_total',
+  'jobdispatch_wait_seconds',
+  'jobdispatch_run_seconds',
+] as const;
 
 export function registerMetrics(
   dispatcher: Dispatcher,
@@ -106,8 +112,7 @@ export function registerMetrics(
     buckets: [...(options.runBuckets ?? DEFAULT_RUN_BUCKETS)],
     registers: [],
   });
-  const metrics = [jobs, finished, wait, run];
-  for (const metric of metrics) registry.registerMetric(metric);
+  for (const metric of [jobs, finished, wait, run]) registry.registerMetric(metric);
 
   const observe = (event: JobEvent): void => {
     types.add(event.name);
@@ -146,7 +151,7 @@ export function registerMetrics(
       detached = true;
       off();
       started.clear();
-      for (const metric of metrics) registry.removeSingleMetric(metric.name);
+      for (const name of METRIC_NAMES) registry.removeSingleMetric(name);
     },
   };
 }

@@ -86,10 +86,10 @@ describe('Prometheus metrics scraped by a real Prometheus server', { skip }, () 
     metrics = registerMetrics(dispatcher, { registry, types: ['idle-type'] });
     dispatcher.register({
       jobType: 'plan',
-      execute: async (job) => {
-        if ((job.params as { fail?: boolean }).fail) throw new Error('no route');
-        return 'ok';
-      },
+      execute: (job) =>
+        (job.params as { fail?: boolean }).fail
+          ? Promise.reject(new Error('no route'))
+          : Promise.resolve('ok'),
     });
     await dispatcher.start();
     const ok = await dispatcher.submit({ name: 'plan', params: {}, priority: JobPriority.High });
