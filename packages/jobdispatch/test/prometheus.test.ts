@@ -40,6 +40,11 @@ function freePort(): Promise<number> {
   });
 }
 
+/** The end of the Prometheus server's log, for failure messages. */
+let prometheusLog = '';
+/** Set once the Prometheus process has ended (or could not start): polling stops at once. */
+let prometheusEnded = false;
+
 interface Sample {
   readonly metric: Record<string, string>;
   readonly value: [number, string];
@@ -59,7 +64,7 @@ async function query(base: string, promql: string): Promise<Sample[]> {
 async function eventually(base: string, promql: string, limitMs = 60_000): Promise<Sample[]> {
   const deadline = Date.now() + limitMs;
   let last: unknown;
-  while (Date.now() < deadline) {
+  while (Date.now() < deadline && !prometheusEnded) {
     try {
       const result = await query(base, promql);
       if (result.length > 0) return result;
@@ -68,7 +73,9 @@ async function eventually(base: string, promql: string, limitMs = 60_000): Promi
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
-  throw new Error(`no series for ${promql} within ${limitMs} ms (${String(last)})`);
+  throw new Error(
+    `no series for ${promql} within ${limitMs} ms${prometheusEnded ? ' (prometheus ended)' : ''} (${String(last)}); prometheus said: ${prometheusLog.slice(-1000)}`,
+  );
 }
 
 describe('Prometheus metrics scraped by a real Prometheus server', { skip }, () => {
@@ -80,7 +87,6 @@ describe('Prometheus metrics scraped by a real Prometheus server', { skip }, () 
   let exited: Promise<void> = Promise.resolve();
   let storage: string;
   let base: string;
-  let stderr = '';
 
   before(async () => {
     metrics = registerMetrics(dispatcher, { registry, types: ['idle-type'] });
@@ -140,9 +146,21 @@ describe('Prometheus metrics scraped by a real Prometheus server', { skip }, () 
     );
     prometheus = child;
     child.stderr?.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-4000);
+      prometheusLog = (prometheusLog + chunk.toString()).slice(-4000);
     });
-    exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    // A missing binary (under CI=true) fails the queries below with this reason, not a crash.
+    child.once(
+      'error',
+      (error) => (prometheusLog += `could not start prometheus: ${error.message}`),
+    );
+    exited = new Promise((resolve) => {
+      const ended = (): void => {
+        prometheusEnded = true;
+        resolve();
+      };
+      child.once('close', ended);
+      child.once('error', ended);
+    });
   });
 
   after(async () => {
@@ -160,7 +178,7 @@ describe('Prometheus metrics scraped by a real Prometheus server', { skip }, () 
 
   it('reports record counts by state and type as a gauge read at scrape', async () => {
     const completed = await eventually(base, 'jobdispatch_jobs{state="completed",type="plan"}');
-    assert.equal(completed[0]?.value[1], '1', stderr);
+    assert.equal(completed[0]?.value[1], '1');
     const failed = await query(base, 'jobdispatch_jobs{state="failed",type="plan"}');
     assert.equal(failed[0]?.value[1], '1');
     const queued = await query(base, 'jobdispatch_jobs{state="queued",type="idle-type"}');
