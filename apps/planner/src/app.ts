@@ -8,6 +8,7 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Dispatcher } from 'jobdispatch';
 import { HttpError, errorAnswer } from './http-errors.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 import { jobRoutes } from './routes/jobs.js';
 import { queueRoutes } from './routes/queue.js';
 import { systemRoutes } from './routes/system.js';
@@ -99,8 +100,9 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   systemRoutes(app, deps.dispatcher);
   jobRoutes(app, { dispatcher: deps.dispatcher, requireAdmin: helpers.requireAdmin });
   queueRoutes(app, { dispatcher: deps.dispatcher, requireAdmin: helpers.requireAdmin });
+  dashboardRoutes(app, { dispatcher: deps.dispatcher, requireAdmin: helpers.requireAdmin });
   deps.routes?.(app, helpers);
-  webRoutes(app);
+  webRoutes(app, deps.dispatcher);
   app.get('/docs', { schema: { hide: true } }, () => app.swagger());
   return app;
 }
