@@ -7,6 +7,9 @@
 import { LIST_STATUS_ORDER } from 'jobdispatch';
 import { escapeHtml, page } from './layout.js';
 
+/** The statuses counts() reports, in the order a job goes through them. */
+const COUNTED = ['scheduled', 'queued', 'running', 'completed', 'failed', 'cancelled'] as const;
+
 const OVERVIEW_BODY = `
 <h1>Jobs dashboard</h1>
 <p id="live" class="muted" aria-live="polite">Connecting...</p>
@@ -18,10 +21,10 @@ const OVERVIEW_BODY = `
 <h2 id="levels-heading">Priority levels</h2>
 <div class="scroll"><table id="levels" aria-labelledby="levels-heading"><thead><tr><th scope="col">Priority</th><th scope="col">Queued</th><th scope="col">Started (window)</th><th scope="col">Wait p50</th><th scope="col">Wait p99</th></tr></thead><tbody></tbody></table></div>
 <h2 id="types-heading">Job types</h2>
-<div class="scroll"><table id="types" aria-labelledby="types-heading"><thead><tr><th scope="col">Type</th>${LIST_STATUS_ORDER.map((s) => `<th scope="col">${s}</th>`).join('')}<th scope="col">State</th><th scope="col">Actions</th></tr></thead><tbody></tbody></table></div>`;
+<div class="scroll"><table id="types" aria-labelledby="types-heading"><thead><tr><th scope="col">Type</th>${COUNTED.map((s) => `<th scope="col">${s}</th>`).join('')}<th scope="col">State</th><th scope="col">Actions</th></tr></thead><tbody></tbody></table></div>`;
 
 const OVERVIEW_SCRIPT = String.raw`
-const STATUSES = ${JSON.stringify(LIST_STATUS_ORDER)};
+const STATUSES = ${JSON.stringify(COUNTED)};
 const live = document.getElementById('live');
 let current;
 function render(o) {
@@ -41,10 +44,10 @@ function render(o) {
       STATUSES.map((s) => '<td><a href="/dashboard/jobs?status=' + s + '&name=' + encodeURIComponent(name) + '" aria-label="' +
         c[s] + ' ' + s + ' ' + esc(name) + ' jobs">' + c[s] + '</a></td>').join('') +
       '<td>' + (paused ? '<span class="badge failed">paused</span>' : '<span class="badge completed">running</span>') + '</td>' +
-      '<td class="actions"><button type="button" class="secondary" data-action="' + (paused ? 'resume' : 'pause') + '" data-name="' + esc(name) + '">' +
+      '<td><div class="actions"><button type="button" class="secondary" data-action="' + (paused ? 'resume' : 'pause') + '" data-name="' + esc(name) + '">' +
       (paused ? 'Resume ' : 'Pause ') + esc(name) + '</button>' +
       '<button type="button" class="secondary" data-action="retry-failed" data-name="' + esc(name) + '"' + (c.failed === 0 ? ' disabled' : '') +
-      '>Retry ' + c.failed + ' failed</button></td></tr>';
+      '>Retry ' + c.failed + ' failed</button></div></td></tr>';
   });
   document.querySelector('#types tbody').innerHTML = rows.join('') || '<tr><td colspan="9">No job types yet</td></tr>';
   live.textContent = 'Live, updated ' + new Date(o.at).toLocaleTimeString();
@@ -171,7 +174,8 @@ const timeline = document.getElementById('timeline');
 let job;
 let source;
 let paused = { queue: false, types: [] };
-const stamp = (iso) => new Date(iso).toLocaleTimeString() + '.' + String(new Date(iso).getMilliseconds()).padStart(3, '0');
+const stamp = (iso) => new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }) +
+  '.' + String(new Date(iso).getMilliseconds()).padStart(3, '0');
 function addTimeline(iso, text) {
   const li = document.createElement('li');
   li.innerHTML = '<time datetime="' + esc(iso) + '">' + esc(stamp(iso)) + '</time> ' + text;
@@ -246,7 +250,8 @@ function follow() {
       const status = type === 'status' ? e.status : type;
       if (type === 'removed') { gone(); return; }
       if (FINAL.includes(status)) { source.close(); live.textContent = 'Finished: ' + status + '.'; }
-      if (type !== 'status') void refresh();
+      // The stream's records lack params, result and stack: read the full record.
+      void refresh();
     });
   }
   source.onerror = () => { if (source.readyState === EventSource.CLOSED) live.textContent = 'Live updates stopped.'; };
@@ -276,8 +281,11 @@ document.getElementById('cancel').addEventListener('click', async () => {
   await post('/v1/jobs/' + encodeURIComponent(id) + '/cancel', undefined, (b) => 'Cancel: ' + b.outcome + ', the job is ' + b.job.status + '.');
 });
 document.getElementById('retry').addEventListener('click', async () => {
-  await post('/v1/jobs/' + encodeURIComponent(id) + '/retry', {}, (b) => 'Queued again (attempts so far: ' + b.job.attempts + ').');
-  if (!FINAL.includes(job.status)) follow();
+  const answer = await api('/v1/jobs/' + encodeURIComponent(id) + '/retry', { admin: true, method: 'POST', body: {} });
+  if (!answer.ok) return say(failure(answer), 'error');
+  say('Queued again (attempts so far: ' + answer.body.job.attempts + ').');
+  addTimeline(answer.body.job.updatedAt, '<strong>retried</strong> (from this page)');
+  follow();
 });
 document.getElementById('remove').addEventListener('click', async () => {
   if (!confirm('Remove job ' + id + '? Its record is deleted for good.')) return;

@@ -39,7 +39,7 @@ const STYLE = String.raw`
   .scroll { overflow-x: auto; max-width: 100%; }
   table { border-collapse: collapse; background: #fff; width: 100%; }
   th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid #e3e6ea; white-space: nowrap; }
-  td.actions { display: flex; gap: 6px; flex-wrap: wrap; }
+  div.actions { display: flex; gap: 6px; flex-wrap: wrap; }
   dl.fields { display: grid; grid-template-columns: max-content 1fr; gap: 4px 14px; background: #fff; padding: 12px 14px; border-radius: 8px; margin: 0; }
   dl.fields dt { color: #556; }
   dl.fields dd { margin: 0; overflow-wrap: anywhere; }

@@ -33,7 +33,7 @@ form.addEventListener('submit', (event) => {
 const query = () => new URLSearchParams({ location: form.location.value, date: form.date.value, price: form.price.value,
   numberResults: form.numberResults.value, nearby: String(form.nearby.checked) });
 const backgroundList = (jobs) => '<p class="muted">Other price levels: ' + jobs.map((j) => 'level ' + j.priceLevel + ' ' +
-  (j.jobId ? jobLink(j.jobId) + ' (' + esc(j.status) + ')' : esc(j.status))).join(', ') + '</p>';
+  (j.jobId ? '<span data-level="' + j.priceLevel + '">' + jobLink(j.jobId) + '</span>' + ' (' + esc(j.status) + ')' : esc(j.status))).join(', ') + '</p>';
 function busy(on) {
   button.disabled = on;
   button.textContent = on ? 'Planning...' : 'Plan';
@@ -64,13 +64,13 @@ function show(response, body, ms) {
     return;
   }
   if (response.status === 202) {
-    result.innerHTML = '<p class="note">' + esc(body.message) + ' Follow job ' + jobLink(body.jobId) + '.</p>' +
+    result.innerHTML = '<p class="note">' + esc(body.message) + ' Follow job <span id="user-job">' + jobLink(body.jobId) + '</span>.</p>' +
       backgroundList(body.backgroundJobs);
     return;
   }
   result.innerHTML = (body.notice ? '<p class="note">' + esc(body.notice) + '</p>' : '') +
     '<p class="muted">' + esc(body.travelDestination) + ', ' + esc(body.date) + ', price level ' + body.priceLevel +
-    ' &middot; ' + (body.fromCache ? 'from cache' : 'computed by job ' + jobLink(body.jobId)) + ' in ' + ms + ' ms</p>' +
+    ' &middot; ' + (body.fromCache ? 'from cache' : 'computed by job <span id="user-job">' + jobLink(body.jobId) + '</span>') + ' in ' + ms + ' ms</p>' +
     backgroundList(body.backgroundJobs) +
     body.travelPlans.map((plan, i) => '<div class="plan"><strong>Plan ' + (i + 1) + '</strong> <span class="muted">score ' +
       plan.score.toFixed(3) + '</span><ol>' + plan.places.map((p) => '<li>' + esc(p.startTime) + '-' + esc(p.endTime) + ' <strong>' +
