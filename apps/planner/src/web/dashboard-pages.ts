@@ -217,7 +217,18 @@ function renderTypeToggle() {
   const typePaused = paused.types.includes(job.name);
   document.getElementById('type-toggle').textContent = (typePaused ? 'Resume ' : 'Pause ') + job.name;
 }
+// Events can come fast (progress): at most one read of the record in flight, plus one after it.
+let reading;
+let readAgain = false;
 async function refresh() {
+  if (reading) { readAgain = true; return reading; }
+  reading = read();
+  try { return await reading; } finally {
+    reading = undefined;
+    if (readAgain) { readAgain = false; void refresh(); }
+  }
+}
+async function read() {
   const answer = await api('/v1/dashboard/jobs/' + encodeURIComponent(id));
   if (answer.status === 404) { gone(); return false; }
   if (!answer.ok) { say(failure(answer), 'error'); return false; }
@@ -235,7 +246,7 @@ function describe(type, e) {
   if (e.waitMs !== undefined) parts.push('waited ' + e.waitMs + ' ms');
   if (e.progress) parts.push(e.progress.percent + '%' + (e.progress.message ? ' ' + esc(e.progress.message) : ''));
   if (e.error) parts.push(esc(e.error.code) + ': ' + esc(e.error.message));
-  if (e.priority !== undefined) parts.push(LEVELS[e.priority]);
+  if (e.priority !== undefined && ['queued', 'promoted', 'retried'].includes(type)) parts.push(LEVELS[e.priority]);
   return '<strong>' + esc(type) + '</strong>' + (parts.length ? ' (' + parts.join(', ') + ')' : '');
 }
 function follow() {
