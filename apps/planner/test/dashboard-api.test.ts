@@ -181,3 +181,18 @@ describe('the routes the dashboard uses', () => {
     assert.deepEqual(await none.json(), { retried: 0, skipped: 0, more: false });
   });
 });
+
+describe('closing the service with a dashboard open', () => {
+  it('ends the open overview streams instead of waiting on them', { timeout: 30_000 }, async () => {
+    const service = await startTestService({ workers: 1, http: true, port: 0, host: '127.0.0.1' });
+    const request = get(`${service.url!}/v1/dashboard/overview/stream`);
+    const response = await new Promise<IncomingMessage>((resolve, reject) => {
+      request.once('response', resolve).once('error', reject);
+    });
+    response.resume();
+    const ended = new Promise<void>((resolve) => response.once('end', resolve));
+    await service.close();
+    await ended;
+    assert.equal(response.readableEnded, true);
+  });
+});

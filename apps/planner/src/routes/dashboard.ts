@@ -56,6 +56,13 @@ const idParams = {
 export function dashboardRoutes(app: FastifyInstance, deps: DashboardRoutesDeps): void {
   const { dispatcher } = deps;
   const preValidation = adminFirst(deps.requireAdmin);
+  // Open overview streams never end by themselves: end them when the app closes, so that closing
+  // the server does not wait on a dashboard tab.
+  const streams = new Set<() => void>();
+  app.addHook('preClose', (done) => {
+    for (const end of streams) end();
+    done();
+  });
 
   app.get(
     '/v1/dashboard/overview',
@@ -121,11 +128,15 @@ export function dashboardRoutes(app: FastifyInstance, deps: DashboardRoutesDeps)
         // Coalesce bursts: one send at most every OVERVIEW_MIN_INTERVAL_MS.
         schedule(Math.max(0, OVERVIEW_MIN_INTERVAL_MS - (Date.now() - lastSent)));
       });
-      raw.on('close', () => {
+      const end = (): void => {
         closed = true;
         clearTimeout(timer);
         off();
-      });
+        streams.delete(end);
+        raw.end();
+      };
+      streams.add(end);
+      raw.on('close', end);
       void send();
     },
   );
