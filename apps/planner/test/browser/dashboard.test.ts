@@ -281,7 +281,7 @@ describe(
       noErrors(w);
     });
 
-    it('changes the priority of a queued job, then removes it after a confirmation', async () => {
+    it('changes the priority of a queued job, cancels it and removes it, confirming each destructive action', async () => {
       await service.dispatcher.pause('Flaky');
       const job = await service.dispatcher.submit({
         name: 'Flaky',
@@ -298,9 +298,18 @@ describe(
       await page.locator('#action-result', { hasText: 'Priority is now HIGH.' }).waitFor();
       assert.equal((await service.dispatcher.get(job.id))?.priority, JobPriority.High);
       await page.locator('#timeline li', { hasText: /promoted/ }).waitFor();
+      await page.getByRole('button', { name: 'Cancel' }).click();
+      await page
+        .locator('#action-result', { hasText: 'Cancel: cancelled, the job is cancelled.' })
+        .waitFor();
+      await statusShown(page, 'cancelled');
+      assert.equal((await service.dispatcher.get(job.id))?.status, 'cancelled');
       await page.getByRole('button', { name: 'Remove' }).click();
       await page.locator('#action-result', { hasText: `Removed job ${job.id}.` }).waitFor();
-      assert.deepEqual(w.confirms, [`Remove job ${job.id}? Its record is deleted for good.`]);
+      assert.deepEqual(w.confirms, [
+        `Cancel job ${job.id}?`,
+        `Remove job ${job.id}? Its record is deleted for good.`,
+      ]);
       assert.equal(await service.dispatcher.get(job.id), undefined);
       await w.shot('13-removed-job');
       await service.dispatcher.resume('Flaky');
