@@ -15,6 +15,7 @@ import { registerDocs } from './docs.js';
 import { echo, truncate } from './echo.js';
 import { HttpError, errorAnswer } from './http-errors.js';
 import { guardRoute } from './route-guards.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 import { jobRoutes } from './routes/jobs.js';
 import { queueRoutes } from './routes/queue.js';
 import { systemRoutes } from './routes/system.js';
@@ -162,8 +163,9 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(deps.sseRecheckMs !== undefined && { sseRecheckMs: deps.sseRecheckMs }),
   });
   queueRoutes(app, { dispatcher: deps.dispatcher, requireAdmin: helpers.requireAdmin });
+  dashboardRoutes(app, { dispatcher: deps.dispatcher, requireAdmin: helpers.requireAdmin });
   deps.routes?.(app, helpers);
-  webRoutes(app);
+  webRoutes(app, deps.dispatcher);
   await registerDocs(app);
   return app;
 }
