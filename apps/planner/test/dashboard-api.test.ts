@@ -129,7 +129,10 @@ describe('the routes the dashboard uses', () => {
       assert.equal(anonymous.status, 401);
       const bad = await fetch(url, { method: 'POST', headers: auth, body: '{"priority":7}' });
       assert.equal(bad.status, 400);
-      assert.match(((await bad.json()) as ErrorBody).error.message, /priority must be <= 2, got 7/);
+      assert.match(
+        ((await bad.json()) as ErrorBody).error.message,
+        /priority must be an integer 0-2 in plain decimal digits, got 7/,
+      );
       const moved = await fetch(url, { method: 'POST', headers: auth, body: '{"priority":2}' });
       assert.equal(moved.status, 200);
       assert.equal(((await moved.json()) as { job: { priority: number } }).job.priority, 2);

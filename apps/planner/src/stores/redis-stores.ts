@@ -107,14 +107,10 @@ async function command<T>(store: string, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw new PlannerError(
-      'STORE_UNAVAILABLE',
-      `the ${store} on Redis is unavailable: ${message}`,
-      {
-        cause: error,
-      },
-    );
+    // The client's text (it names the address) stays in the cause, for the log, not the answer.
+    throw new PlannerError('STORE_UNAVAILABLE', `the ${store} on Redis is unavailable`, {
+      cause: error,
+    });
   }
 }
 
