@@ -64,6 +64,7 @@ export {
   DEFAULT_REDIS_URL,
   type RedisBackendOptions,
 } from './options.js';
+export type { RedisConnection } from './client.js';
 
 /** Most jobs one submit or finish script handles (keeps each script call short). */
 const MAX_BATCH = 500;
@@ -151,6 +152,7 @@ export class RedisBackend implements Backend {
     this.keys = queueKeys(this.options.queue);
     this.link = new RedisLink({
       url: this.options.url,
+      source: this.options.source,
       name: this.keys.prefix,
       connectTimeoutMs: this.options.connectTimeoutMs,
       onError: this.options.onError,
