@@ -15,7 +15,8 @@
  * (instances are recognised by shape, not `instanceof`), so an in-process user needs none of it.
  */
 import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
-import { DispatchError, invalidArgument } from '../../errors.js';
+import { invalidArgument } from '../../errors.js';
+import { missingPeer } from '../../optional-peer.js';
 
 /** The `connection` option: a URL, ioredis options (Sentinel included), a Redis or a Cluster. */
 export type RedisConnection = string | RedisOptions | Redis | Cluster;
@@ -75,7 +76,7 @@ export function resolveConnection(
     checkNoPrefix(prefix);
     return { kind: 'client', client: given, label: clientLabel(given) };
   }
-  const options = given as RedisOptions;
+  const options = given;
   checkNoPrefix(options.keyPrefix);
   return { kind: 'options', options, label: optionsLabel(options) };
 }
@@ -140,23 +141,9 @@ let ioredis: Promise<Ioredis> | undefined;
 export function loadIoredis(): Promise<Ioredis> {
   const loading = (ioredis ??= import('ioredis').catch((cause: unknown) => {
     ioredis = undefined;
-    throw missingPackage('ioredis', 'RedisBackend', cause);
+    throw missingPeer('ioredis', 'RedisBackend', cause, 'BACKEND_UNAVAILABLE');
   }));
   return loading;
-}
-
-/**
- * The error for an optional peer dependency that is not installed (a module resolution failure);
- * any other failure to load it is passed on as it is.
- */
-export function missingPackage(pkg: string, user: string, cause: unknown): unknown {
-  const code = (cause as { code?: unknown } | null)?.code;
-  if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') return cause;
-  return new DispatchError(
-    'BACKEND_UNAVAILABLE',
-    `${user} needs the package "${pkg}", an optional peer dependency of jobdispatch that is not installed: run \`npm install ${pkg}\``,
-    { cause },
-  );
 }
 
 function isClient(value: object): value is RedisClient {
