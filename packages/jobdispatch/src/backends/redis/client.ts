@@ -185,3 +185,21 @@ export function redactUrl(url: string): string {
     return url;
   }
 }
+
+/**
+ * PUBLISHes on the queue's channel from the node that runs the queue's scripts. On a Cluster, a
+ * PUBLISH (it has no key) goes to any node, and messages from two nodes reach a subscriber in no
+ * set order; sent by a script keyed on the queue's `seq` key, it leaves from the queue's node
+ * after the scripts sent before it, so the order the backend's fences rely on holds.
+ */
+export function publishOnQueueNode(
+  client: RedisClient,
+  seqKey: string,
+  channel: string,
+  message: string,
+): Promise<unknown> {
+  if (!client.isCluster) return client.publish(channel, message);
+  return client.eval(PUBLISH_SCRIPT, 1, seqKey, channel, message);
+}
+
+const PUBLISH_SCRIPT = "return redis.call('PUBLISH', ARGV[1], ARGV[2])";

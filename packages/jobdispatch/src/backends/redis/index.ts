@@ -43,6 +43,7 @@ import {
 import type { QueueStats } from '../../priority-queue.js';
 import { randomBytes } from 'node:crypto';
 import { Batcher } from './batch.js';
+import { publishOnQueueNode } from './client.js';
 import { RedisLink } from './connection.js';
 import { type QueueKeys, queueKeys } from './keys.js';
 import { type RedisBackendOptions, type ResolvedRedisOptions, resolveOptions } from './options.js';
@@ -411,7 +412,9 @@ export class RedisBackend implements Backend {
   }
 
   async publish(event: JobEvent): Promise<void> {
-    await this.link.run((client) => client.publish(this.keys.events, JSON.stringify(event)));
+    await this.link.run((client) =>
+      publishOnQueueNode(client, this.keys.seq, this.keys.events, JSON.stringify(event)),
+    );
   }
 
   subscribe(listener: JobEventListener): () => void {
@@ -491,7 +494,9 @@ export class RedisBackend implements Backend {
       const reply = await runScript(client, name, this.keys, common, args, () => {
         const tag = this.fenceTag + String(++this.fenceCount);
         arrived = this.fence(tag);
-        client.publish(this.keys.events, tag).catch(() => this.fences.get(tag)?.());
+        publishOnQueueNode(client, this.keys.seq, this.keys.events, tag).catch(() =>
+          this.fences.get(tag)?.(),
+        );
       });
       await arrived;
       return reply;
