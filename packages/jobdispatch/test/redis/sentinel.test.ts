@@ -99,17 +99,21 @@ describe('RedisBackend on Redis Sentinel', redisSuite(), () => {
       const acked: Job[] = [];
       let refused = 0;
       let submitting = true;
+      // Ten submits at a time (one script call), one round after the other, no pause.
       const submitter = (async () => {
-        for (let i = 0; submitting; i++) {
-          try {
-            acked.push(await d.submit({ name: 'Echo', params: `during-${i}` }));
-          } catch {
-            refused++;
+        for (let round = 0; submitting; round++) {
+          const outcomes = await Promise.allSettled(
+            Array.from({ length: 10 }, (_, i) =>
+              d.submit({ name: 'Echo', params: `during-${round}-${i}` }),
+            ),
+          );
+          for (const outcome of outcomes) {
+            if (outcome.status === 'fulfilled') acked.push(outcome.value);
+            else refused++;
           }
-          await new Promise((resolve) => setTimeout(resolve, 5));
         }
       })();
-      await waitFor('some submits were acknowledged', () => Promise.resolve(acked.length >= 20));
+      await waitFor('some submits were acknowledged', () => Promise.resolve(acked.length >= 200));
       const ackedBeforeKill = acked.length;
       await stopServer(master, 'SIGKILL');
       await waitFor(
@@ -119,7 +123,7 @@ describe('RedisBackend on Redis Sentinel', redisSuite(), () => {
       );
       await waitFor(
         'a submit is acknowledged by the new master',
-        () => Promise.resolve(acked.length > ackedBeforeKill + 5),
+        () => Promise.resolve(acked.length > ackedBeforeKill + 50),
         30_000,
       );
       submitting = false;
