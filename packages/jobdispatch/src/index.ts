@@ -65,6 +65,7 @@ export {
   DEFAULT_REDIS_URL,
   RedisBackend,
   type RedisBackendOptions,
+  type RedisConnection,
 } from './backends/redis/index.js';
 export {
   DEFAULT_LIST_LIMIT,

@@ -19,11 +19,12 @@ import { availableParallelism } from 'node:os';
 import { dirname, extname, isAbsolute, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ResourceLimits } from 'node:worker_threads';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import { DispatchError, invalidArgument } from '../errors.js';
 import type { JobContext, JobHandler } from '../handler.js';
 import type { Job } from '../job.js';
 import { JobRun } from './job-run.js';
+import { loadPiscina } from './piscina.js';
 import {
   type SerializedError,
   type ThreadSetup,
@@ -96,6 +97,7 @@ class PooledHandler<P, R> implements ThreadedHandler<P, R> {
   private readonly setup: ThreadSetup;
   private readonly options: ThreadedHandlerOptions;
   private pool: Piscina<ThreadTask, unknown> | undefined;
+  private readonly Pool: typeof Piscina;
   private closed = false;
   private running = 0;
   private terminated = 0;
@@ -121,6 +123,7 @@ class PooledHandler<P, R> implements ThreadedHandler<P, R> {
     this.graceMs = graceMs;
     this.options = options;
     this.setup = { module: resolveModule(options.module), jobType };
+    this.Pool = loadPiscina();
   }
 
   async execute(job: Job<P>, ctx: JobContext): Promise<R> {
@@ -183,7 +186,7 @@ class PooledHandler<P, R> implements ThreadedHandler<P, R> {
         this.options.onError ??
         ((error: unknown) =>
           process.emitWarning(`jobdispatch: a "${this.jobType}" thread failed: ${String(error)}`));
-      this.pool = new Piscina<ThreadTask, unknown>({
+      this.pool = new this.Pool<ThreadTask, unknown>({
         filename: ENTRY,
         minThreads: this.threads,
         maxThreads: this.threads,

@@ -12,16 +12,24 @@
  * after closing, a command (a late `get()`) uses a one-shot connection, or fails at once when Redis
  * was unreachable at close.
  */
-import type { Redis } from 'ioredis';
 import { DispatchError } from '../../errors.js';
 import { redactUrl, redisFailure } from './redis-errors.js';
+import {
+  type ConnectionRole,
+  type ConnectionSource,
+  type RedisClient as Redis,
+  createClient,
+} from './client.js';
 import { loadScripts } from './scripts.js';
 
 /** How long `close()` waits for commands in flight and their events before it drops connections. */
 const CLOSE_GRACE_MS = 500;
 
 export interface LinkOptions {
+  /** Names the server in messages (no password). */
   readonly url: string;
+  /** What to connect to: every connection is built from it (client.ts). */
+  readonly source: ConnectionSource;
   /** Names the connections in CLIENT LIST: `<name>:command`, `<name>:subscriber`, `<name>:blocking`. */
   readonly name: string;
   readonly connectTimeoutMs: number;
@@ -178,37 +186,25 @@ export class RedisLink {
   }
 }
 
-/** What a connection is for: commands, pub/sub, or blocking on the wake list. */
-export type ConnectionRole = 'command' | 'subscriber' | 'blocking';
+export type { ConnectionRole } from './client.js';
 
 export interface ConnectOptions {
   readonly url: string;
+  readonly source: ConnectionSource;
   readonly name: string;
   readonly connectTimeoutMs: number;
   /** Errors after the connection was opened (lost connection, failed reconnects). */
   readonly onError: (error: unknown) => void;
 }
 
-let ioredis: Promise<{ Redis: typeof Redis }> | undefined;
-
 /** Opens one connection; rejects with BACKEND_UNAVAILABLE when Redis does not answer in time. */
 export async function connect(role: ConnectionRole, options: ConnectOptions): Promise<Redis> {
-  ioredis ??= import('ioredis');
-  const { Redis: RedisClient } = await ioredis;
   let opened = false;
   let lastError: unknown;
-  const client = new RedisClient(options.url, {
-    lazyConnect: true,
-    connectionName: `${options.name}:${role}`,
-    connectTimeout: options.connectTimeoutMs,
-    // Before the first connection: fail at once (open() reports it). After: reconnect with backoff.
-    retryStrategy: (times) => (opened ? Math.min(100 * times, 2000) : null),
-    // A blocking BLPOP waits as long as it has to; other commands fail after a few reconnects
-    // instead of queueing forever while Redis is away.
-    maxRetriesPerRequest: role === 'blocking' ? null : 3,
-    // The backend batches its own writes (batch.ts); RESP2 works with every Redis from 6.2 on.
-    enableAutoPipelining: false,
-    protocol: 2,
+  const client = await createClient(options.source, role, {
+    name: options.name,
+    connectTimeoutMs: options.connectTimeoutMs,
+    opened: () => opened,
   });
   client.on('error', (error: unknown) => {
     if (opened && lastError === undefined) options.onError(error);

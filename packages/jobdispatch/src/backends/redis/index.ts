@@ -43,6 +43,7 @@ import {
 import type { QueueStats } from '../../priority-queue.js';
 import { randomBytes } from 'node:crypto';
 import { Batcher } from './batch.js';
+import { publishOnQueueNode } from './client.js';
 import { RedisLink } from './connection.js';
 import { type QueueKeys, queueKeys } from './keys.js';
 import { type RedisBackendOptions, type ResolvedRedisOptions, resolveOptions } from './options.js';
@@ -64,6 +65,7 @@ export {
   DEFAULT_REDIS_URL,
   type RedisBackendOptions,
 } from './options.js';
+export type { RedisConnection } from './client.js';
 
 /** Most jobs one submit or finish script handles (keeps each script call short). */
 const MAX_BATCH = 500;
@@ -152,6 +154,7 @@ export class RedisBackend implements Backend {
     this.keys = queueKeys(this.options.queue);
     this.link = new RedisLink({
       url: this.options.url,
+      source: this.options.source,
       name: this.keys.prefix,
       connectTimeoutMs: this.options.connectTimeoutMs,
       onError: this.options.onError,
@@ -410,7 +413,9 @@ export class RedisBackend implements Backend {
   }
 
   async publish(event: JobEvent): Promise<void> {
-    await this.link.run((client) => client.publish(this.keys.events, JSON.stringify(event)));
+    await this.link.run((client) =>
+      publishOnQueueNode(client, this.keys.seq, this.keys.events, JSON.stringify(event)),
+    );
   }
 
   subscribe(listener: JobEventListener): () => void {
@@ -490,7 +495,9 @@ export class RedisBackend implements Backend {
       const reply = await runScript(client, name, this.keys, common, args, () => {
         const tag = this.fenceTag + String(++this.fenceCount);
         arrived = this.fence(tag);
-        client.publish(this.keys.events, tag).catch(() => this.fences.get(tag)?.());
+        publishOnQueueNode(client, this.keys.seq, this.keys.events, tag).catch(() =>
+          this.fences.get(tag)?.(),
+        );
       });
       await arrived;
       return reply;

@@ -140,13 +140,16 @@ export function queueKeys(queue: string): QueueKeys {
 
 /**
  * Lua that every script starts with: the fixed keys by name, and functions building the dynamic
- * keys from the queue prefix (passed as the first ARGV, see scripts.ts).
+ * keys from the queue prefix, cut from the declared `seq` key (the first ARGV carries it too, for
+ * the ARGV layout of lib.lua, but keys are never built from ARGV).
  */
 export function luaKeyPrelude(): string {
   return [
     'local SEQ, COUNTS, LEASES, DUE = KEYS[1], KEYS[2], KEYS[3], KEYS[4]',
     'local WAKE, TYPES, PAUSE, CORRUPT = KEYS[5], KEYS[6], KEYS[7], KEYS[8]',
-    'local PREFIX = ARGV[1]',
+    // Derived from a declared key (not taken from ARGV): every key a script builds shares the
+    // declared keys' hash tag, so Redis Cluster finds it in the slot the call was routed to.
+    `local PREFIX = string.sub(SEQ, 1, #SEQ - ${SUFFIX.seq.length})`,
     `local CHANNEL = PREFIX .. '${SUFFIX.events}'`,
     `local function jobKey(id) return PREFIX .. '${SUFFIX.job}' .. id end`,
     `local function dedupKey(key) return PREFIX .. '${SUFFIX.dedup}' .. key end`,

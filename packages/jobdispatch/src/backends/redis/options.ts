@@ -11,6 +11,7 @@ import {
 import { checkAging, checkCapacity, invalidArgument } from '../../errors.js';
 import { DEFAULT_CAPACITY_PER_LEVEL } from '../../priority-queue.js';
 import { resolveRetention } from '../../retention.js';
+import { type ConnectionSource, type RedisConnection, resolveConnection } from './client.js';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 export const DEFAULT_QUEUE = 'default';
@@ -23,7 +24,14 @@ export const DEFAULT_LEASE_MS = 15_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 3000;
 
 export interface RedisBackendOptions {
-  /** The Redis server. Default `redis://127.0.0.1:6379` (or `rediss://` for TLS). */
+  /**
+   * What to connect to: a `redis://` / `rediss://` URL, ioredis `RedisOptions` (Sentinel:
+   * `{ sentinels: [{ host, port }], name: 'mymaster' }`), or an ioredis `Redis` or `Cluster` the
+   * caller configured. The backend opens its own connections from it (a given client is
+   * `duplicate()`d) and never closes a client it was given. Default `redis://127.0.0.1:6379`.
+   */
+  readonly connection?: RedisConnection;
+  /** Shorthand for a URL `connection` (give one of the two). */
   readonly url?: string;
   /**
    * The queue: every process using the same Redis and queue name shares its jobs. All of its keys
@@ -61,7 +69,9 @@ export interface RedisBackendOptions {
 }
 
 export interface ResolvedRedisOptions {
+  /** How messages name the server (no password). */
   readonly url: string;
+  readonly source: ConnectionSource;
   readonly queue: string;
   readonly leaseMs: number;
   readonly capacityPerLevel: number;
@@ -76,17 +86,15 @@ export interface ResolvedRedisOptions {
 }
 
 export function resolveOptions(options: RedisBackendOptions): ResolvedRedisOptions {
-  const url = options.url ?? DEFAULT_REDIS_URL;
-  if (typeof url !== 'string' || !/^rediss?:\/\//.test(url)) {
-    throw invalidArgument('url', 'a redis:// or rediss:// URL', url);
-  }
+  const source = resolveConnection(options.connection, options.url, DEFAULT_REDIS_URL);
   const capacityPerLevel = checkCapacity(options.capacityPerLevel ?? DEFAULT_CAPACITY_PER_LEVEL);
   const dedupTtlMs = options.dedupTtlMs ?? DEFAULT_DEDUP_TTL_MS;
   if (typeof dedupTtlMs !== 'number' || !(dedupTtlMs > 0)) {
     throw invalidArgument('dedupTtlMs', 'a number > 0', dedupTtlMs);
   }
   return {
-    url,
+    url: source.label,
+    source,
     queue: options.queue ?? DEFAULT_QUEUE,
     leaseMs: atLeast('leaseMs', options.leaseMs ?? DEFAULT_LEASE_MS, 100),
     capacityPerLevel,

@@ -7,8 +7,9 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from './client.js';
 import { DispatchError, type DispatchErrorCode } from '../../errors.js';
+import { scriptTargets } from './client.js';
 import { type QueueKeys, luaKeyPrelude } from './keys.js';
 import { CLAIM_FIELDS, CLAIM_READ_FIELDS } from './record.js';
 
@@ -88,10 +89,14 @@ function scripts(): ReadonlyMap<ScriptName, Script> {
 
 /** Loads every script into the server's script cache. */
 export async function loadScripts(client: Redis): Promise<void> {
-  const pipeline = client.pipeline();
-  for (const script of scripts().values()) pipeline.script('LOAD', script.source);
-  const results = (await pipeline.exec()) ?? [];
-  for (const [error] of results) if (error) throw error;
+  await Promise.all(
+    scriptTargets(client).map(async (node) => {
+      const pipeline = node.pipeline();
+      for (const script of scripts().values()) pipeline.script('LOAD', script.source);
+      const results = (await pipeline.exec()) ?? [];
+      for (const [error] of results) if (error) throw error;
+    }),
+  );
 }
 
 /**
@@ -118,8 +123,10 @@ export async function runScript(
     return await send();
   } catch (error) {
     if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-    await client.script('LOAD', script.source);
-    return send();
+    // EVAL goes where the keys are (on a Cluster, the queue's node) and caches the script there.
+    const reply = client.eval(script.source, keys.scriptKeys.length, ...keys.scriptKeys, ...argv);
+    afterSend?.();
+    return reply;
   }
 }
 

@@ -13,7 +13,7 @@
  * a BLPOP already waiting (this process's or another's, which then claims it). At most one BLPOP
  * is in flight per process; a token it brings back while nobody waits is remembered as `arrived`.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from './client.js';
 
 export class WorkSignal {
   private arrived = false;
