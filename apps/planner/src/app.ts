@@ -17,6 +17,7 @@ import { HttpError, errorAnswer } from './http-errors.js';
 import { guardRoute } from './route-guards.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { jobRoutes } from './routes/jobs.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { queueRoutes } from './routes/queue.js';
 import { systemRoutes } from './routes/system.js';
 import { webRoutes } from './web/pages.js';
@@ -164,6 +165,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   queueRoutes(app, { dispatcher: deps.dispatcher, requireAdmin: helpers.requireAdmin });
   dashboardRoutes(app, { dispatcher: deps.dispatcher, requireAdmin: helpers.requireAdmin });
+  metricsRoutes(app, deps.dispatcher);
   deps.routes?.(app, helpers);
   webRoutes(app, deps.dispatcher);
   await registerDocs(app);

@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Service } from '../src/service.js';
+import { startTestService } from './http-helpers.js';
+
+/** The value of one exposition line, `name{labels} value`, or undefined when absent. */
+function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`)) continue;
+    const close = line.indexOf('} ');
+    const found = new Map(
+      [...line.slice(name.length + 1, close).matchAll(/(\w+)="([^"]*)"/g)].map(
+        (m): [string, string] => [m[1]!, m[2]!],
+      ),
+    );
+    if (Object.entries(labels).every(([key, value]) => found.get(key) === value))
+      return Number(line.slice(close + 2));
+  }
+  return undefined;
+}
+
+describe('GET /metrics', () => {
+  let service: Service;
+  let base: string;
+  before(async () => {
+    service = await startTestService({ workers: 2, http: true, port: 0, host: '127.0.0.1' });
+    base = service.url!;
+  });
+  after(() => service.close());
+
+  it('serves the job metrics of the queue and the process metrics in the Prometheus text format', async () => {
+    const planned = await fetch(
+      `${base}/v1/planning?location=Paris&date=${new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10)}&price=2&numberResults=1`,
+    );
+    assert.equal(planned.status, 200);
+    const { jobId } = (await planned.json()) as { jobId: string };
+    await service.dispatcher.wait(jobId);
+
+    const response = await fetch(`${base}/metrics`);
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+    const text = await response.text();
+
+    assert.match(text, /^# TYPE jobdispatch_jobs gauge$/m);
+    assert.ok(
+      (sample(text, 'jobdispatch_jobs', { state: 'completed', type: 'Planning' }) ?? 0) >= 1,
+    );
+    assert.equal(sample(text, 'jobdispatch_jobs', { state: 'failed', type: 'Analytics' }), 0);
+    assert.ok(
+      (sample(text, 'jobdispatch_jobs_finished_total', {
+        type: 'Planning',
+        outcome: 'completed',
+      }) ?? 0) >= 1,
+    );
+    assert.ok(
+      (sample(text, 'jobdispatch_wait_seconds_count', { priority: 'high', type: 'Planning' }) ??
+        0) >= 1,
+    );
+    assert.ok(
+      (sample(text, 'jobdispatch_run_seconds_count', { type: 'Planning', outcome: 'completed' }) ??
+        0) >= 1,
+    );
+    assert.match(text, /^process_resident_memory_bytes \d+/m);
+  });
+});
