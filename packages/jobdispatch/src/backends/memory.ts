@@ -22,6 +22,7 @@ import {
   DEFAULT_DEDUP_TTL_MS,
   type JobCounts,
   type JobPage,
+  LIST_STATUS_ORDER,
   type ListRequest,
   type ListableStatus,
   type Outcome,
@@ -767,15 +768,7 @@ function encodeCursor(status: ListableStatus, record: StoredRecord): string {
   return `${status}:${record.order}`;
 }
 
-const CURSOR_STATUSES: ReadonlySet<string> = new Set<ListableStatus>([
-  'queued',
-  'scheduled',
-  'running',
-  'completed',
-  'failed',
-  'cancelled',
-  'duplicated',
-]);
+const CURSOR_STATUSES: ReadonlySet<string> = new Set<ListableStatus>(LIST_STATUS_ORDER);
 
 function parseCursor(cursor: string): { status: ListableStatus; probe: StoredRecord } | undefined {
   const parts = cursor.split(':');

@@ -17,6 +17,7 @@
 import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import { invalidArgument } from '../../errors.js';
 import { missingPeer } from '../../optional-peer.js';
+import { redactUrl } from './redis-errors.js';
 
 /** The `connection` option: a URL, ioredis options (Sentinel included), a Redis or a Cluster. */
 export type RedisConnection = string | RedisOptions | Redis | Cluster;
@@ -173,17 +174,6 @@ function optionsLabel(options: RedisOptions): string {
   }
   if (options.path !== undefined) return `the socket ${options.path}`;
   return `${options.host ?? '127.0.0.1'}:${options.port ?? 6379}`;
-}
-
-/** The URL without its password, for messages. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url;
-  }
 }
 
 /**
