@@ -76,6 +76,7 @@ export {
   type DispatcherOptions,
   type StopOptions,
 } from './dispatcher.js';
+export type { WaitOptions } from './outcomes.js';
 export {
   DEFAULT_GRACE_MS,
   threadedHandler,

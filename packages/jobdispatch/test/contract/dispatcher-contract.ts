@@ -11,6 +11,7 @@ import { recordsContract } from './records.contract.js';
 import { statsAndShutdownContract } from './stats-shutdown.contract.js';
 import { storeOpsContract } from './store-ops.contract.js';
 import { timeoutsContract } from './timeouts.contract.js';
+import { waitOptionsContract } from './wait-options.contract.js';
 
 export type { BackendOptions, MakeBackend } from './harness.js';
 
@@ -23,5 +24,6 @@ export function runDispatcherContract(label: string, makeBackend: MakeBackend): 
     statsAndShutdownContract(harness);
     storeOpsContract(harness);
     timeoutsContract(harness);
+    waitOptionsContract(harness);
   });
 }
