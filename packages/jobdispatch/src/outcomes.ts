@@ -11,7 +11,7 @@ import {
   isDispatchErrorCode,
   jobNotFound,
 } from './errors.js';
-import { FINAL_EVENT_TYPES, type JobEvent } from './events.js';
+import { type JobEvent, isFinalEvent } from './events.js';
 import { type Job, JobStatus, isFinalStatus } from './job.js';
 
 /** How many `duplicateOf` links `wait()` follows (a duplicate of a duplicate cannot happen today). */
@@ -103,7 +103,7 @@ export class Outcomes {
    * cannot be read keeps them waiting (the recheck, or a later event, ends them).
    */
   observe(event: JobEvent): void {
-    if (!FINAL_EVENT_TYPES.has(event.type)) return;
+    if (!isFinalEvent(event)) return;
     const waiters = this.waiters.get(event.jobId);
     if (waiters === undefined) return;
     this.waiters.delete(event.jobId);
