@@ -31,6 +31,12 @@
  * - **Retry (after a failed attempt).** `retry(claim, error, delayMs)`: `delayMs` 0 queues the job
  *   at the back of its level at once; otherwise it is `scheduled` with `runAt = now() + delayMs`
  *   and becomes due as above. Event `retrying` (with `delayMs`).
+ * - **Ends written before the handler returns.** The dispatcher may `finish()` a claim whose
+ *   handler still runs in this process: at a timeout with no retry left (`failed`, `JOB_TIMEOUT`)
+ *   and at the stop deadline. That write ends the claim (its token is dead: the late return writes
+ *   nothing, and a finished job is never claimed again). A timeout with a retry left writes
+ *   nothing until the handler returns: the claim stays held and renewed meanwhile, so the next
+ *   attempt cannot be claimed by any process while the previous attempt's handler runs.
  * - **Retention.** Each finished record (`completed`, `failed`, `cancelled`; `duplicated` follows
  *   the `completed` rule in an index of its own) enters its status's index, ordered by
  *   `finishedAt`. When a job finishes, its status's index is trimmed: oldest first, down to

@@ -45,7 +45,7 @@ import { type Job, type JobSpec, createJob } from './job.js';
 import type { PriorityJobQueueOptions } from './priority-queue.js';
 import { SlotScheduler } from './scheduler.js';
 import { type DispatcherStats, StatsCollector } from './stats.js';
-import { Outcomes } from './outcomes.js';
+import { Outcomes, type WaitOptions } from './outcomes.js';
 import { type WorkerDeps, runJob } from './worker.js';
 
 /** Worker slots, by default. */
@@ -199,9 +199,13 @@ export class Dispatcher {
    * Resolves with the job's result once it completes (for a `duplicated` job, the result of the
    * execution it joined). Rejects with a `DispatchError` whose code is the job's error code when
    * it failed, `JOB_CANCELLED` when it was cancelled, `JOB_NOT_FOUND` for an unknown id.
+   *
+   * `options` bound the wait, never the job: `signal` ends it with the signal's reason (as
+   * `fetch` does), `timeoutMs` (a finite number > 0) with `WAIT_TIMEOUT`. A bad option rejects
+   * with INVALID_ARGUMENT naming it.
    */
-  wait<R = unknown>(id: string): Promise<R> {
-    return this.outcomes.wait<R>(id);
+  wait<R = unknown>(id: string, options?: WaitOptions): Promise<R> {
+    return this.outcomes.wait<R>(id, options);
   }
 
   /**

@@ -23,6 +23,8 @@ export const DISPATCH_ERROR_CODES = [
   'BACKEND_UNAVAILABLE',
   'MALFORMED_RECORD',
   'DISPATCHER_STOPPED',
+  /** `wait(id, { timeoutMs })` passed its bound; the job itself was not touched. */
+  'WAIT_TIMEOUT',
 ] as const;
 
 export type DispatchErrorCode = (typeof DISPATCH_ERROR_CODES)[number];

@@ -26,8 +26,37 @@ export type JobEventType =
   | 'removed'
   | 'stuck';
 
-export interface JobEvent {
-  readonly type: JobEventType;
+/** What some events carry besides their type, job and time. */
+export interface JobEventFields {
+  /** started, progress, completed, failed, retrying, retried, stuck: the attempt concerned. */
+  readonly attempt: number;
+  /** started: how long the job waited in the queue for this attempt. */
+  readonly waitMs: number;
+  /** progress. */
+  readonly progress: JobProgress;
+  /** failed, retrying, stuck (and cancelled, or queued after a lost lease, when known): why. */
+  readonly error: JobError;
+  /** duplicated: the execution the new job joined. */
+  readonly duplicateOf: string;
+  /** promoted: the level it left. */
+  readonly fromPriority: JobPriority;
+  /** retrying: the delay before the next attempt. */
+  readonly delayMs: number;
+  /** scheduled: when the job is due. */
+  readonly runAt: number;
+}
+
+/**
+ * One variant of `JobEvent`: `Required` fields are present, `Optional` ones may be, and every
+ * other field of `JobEventFields` is absent (typed `undefined`, so reading it needs no narrowing
+ * and narrowing on `type` makes the present ones non-optional).
+ */
+export type JobEventOf<
+  T extends JobEventType,
+  Required extends keyof JobEventFields = never,
+  Optional extends keyof JobEventFields = never,
+> = {
+  readonly type: T;
   readonly jobId: string;
   /** The job type. */
   readonly name: string;
@@ -35,23 +64,33 @@ export interface JobEvent {
   readonly priority: JobPriority;
   /** When it happened, ms since the epoch. */
   readonly at: number;
-  /** started, progress, completed, failed, retrying, stuck: the attempt concerned. */
-  readonly attempt?: number;
-  /** started: how long the job waited in the queue for this attempt. */
-  readonly waitMs?: number;
-  /** progress. */
-  readonly progress?: JobProgress;
-  /** failed, retrying, cancelled: why. */
-  readonly error?: JobError;
-  /** duplicated: the execution the new job joined. */
-  readonly duplicateOf?: string;
-  /** promoted: the level it left. */
-  readonly fromPriority?: JobPriority;
-  /** retrying: the delay before the next attempt. */
-  readonly delayMs?: number;
-  /** scheduled: when the job is due. */
-  readonly runAt?: number;
-}
+} & { readonly [K in Required]: JobEventFields[K] } & {
+  readonly [K in Optional]?: JobEventFields[K];
+} & { readonly [K in Exclude<keyof JobEventFields, Required | Optional>]?: undefined };
+
+/**
+ * What happened to a job: a union discriminated by `type`, so that `event.type === 'progress'`
+ * narrows to an event whose `progress` is present.
+ */
+export type JobEvent =
+  | JobEventOf<'scheduled', 'runAt'>
+  | JobEventOf<'queued', never, 'error'>
+  | JobEventOf<'started', never, 'attempt' | 'waitMs'>
+  | JobEventOf<'progress', 'progress', 'attempt'>
+  | JobEventOf<'completed', never, 'attempt'>
+  | JobEventOf<'failed', 'error', 'attempt'>
+  | JobEventOf<'cancelled', never, 'error' | 'attempt'>
+  | JobEventOf<'cancelling'>
+  | JobEventOf<'duplicated', 'duplicateOf'>
+  | JobEventOf<'promoted', 'fromPriority'>
+  | JobEventOf<'retrying', 'error' | 'delayMs', 'attempt'>
+  | JobEventOf<'retried', never, 'attempt'>
+  | JobEventOf<'removed'>
+  | JobEventOf<'stuck', 'error', 'attempt'>;
+
+/** The final events: after one of them the job changes no more (unless an admin `retry(id)`). */
+export type FinalJobEvent = Extract<JobEvent, { readonly type: FinalEventType }>;
+type FinalEventType = 'completed' | 'failed' | 'cancelled' | 'duplicated' | 'removed';
 
 export type JobEventListener = (event: JobEvent) => void;
 
@@ -63,6 +102,11 @@ export const FINAL_EVENT_TYPES: ReadonlySet<JobEventType> = new Set<JobEventType
   'duplicated',
   'removed',
 ]);
+
+/** True for an event after which its job changes no more: completed, failed, cancelled, duplicated, removed. */
+export function isFinalEvent(event: JobEvent): event is FinalJobEvent {
+  return FINAL_EVENT_TYPES.has(event.type);
+}
 
 /** A set of listeners; a listener that throws is reported to `onError` and does not stop the rest. */
 export class EventHub {

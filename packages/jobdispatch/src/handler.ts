@@ -54,7 +54,13 @@ export type Backoff =
 export interface HandlerOptions {
   /** Most jobs of this type running at once in this dispatcher; capped by `workers`. Default: `workers`. */
   readonly concurrency?: number;
-  /** Abort and fail with `JOB_TIMEOUT` after this long. Default: no timeout. A job's own `timeoutMs` overrides it. */
+  /**
+   * Abort the signal after this long; the attempt is then over. With no retry left the job is
+   * `failed` with `JOB_TIMEOUT` at that moment (`wait()` does not wait for the handler); with a
+   * retry left, the retry is written when the handler returns, so attempts never overlap. The
+   * slot stays taken until the handler returns, and what it returns or throws after the deadline
+   * is dropped. Default: no timeout. A job's own `timeoutMs` overrides it.
+   */
   readonly timeoutMs?: number;
   /**
    * Further attempts after a failed one (a thrown error or a timeout; not a cancel, nor an

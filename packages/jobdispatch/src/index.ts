@@ -36,7 +36,15 @@ export {
   type JobContext,
   type JobHandler,
 } from './handler.js';
-export type { JobEvent, JobEventListener, JobEventType } from './events.js';
+export {
+  isFinalEvent,
+  type FinalJobEvent,
+  type JobEvent,
+  type JobEventFields,
+  type JobEventListener,
+  type JobEventOf,
+  type JobEventType,
+} from './events.js';
 export {
   DEFAULT_DEDUP_TTL_MS,
   LIST_STATUS_ORDER,
@@ -76,6 +84,7 @@ export {
   type DispatcherOptions,
   type StopOptions,
 } from './dispatcher.js';
+export type { WaitOptions } from './outcomes.js';
 export {
   DEFAULT_GRACE_MS,
   threadedHandler,

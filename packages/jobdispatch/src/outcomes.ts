@@ -7,10 +7,11 @@
 import {
   DispatchError,
   type DispatchErrorCode,
+  invalidArgument,
   isDispatchErrorCode,
   jobNotFound,
 } from './errors.js';
-import { FINAL_EVENT_TYPES, type JobEvent } from './events.js';
+import { type JobEvent, isFinalEvent } from './events.js';
 import { type Job, JobStatus, isFinalStatus } from './job.js';
 
 /** How many `duplicateOf` links `wait()` follows (a duplicate of a duplicate cannot happen today). */
@@ -24,6 +25,14 @@ const MAX_DUPLICATE_HOPS = 8;
  */
 export const WAIT_RECHECK_MS = 15_000;
 
+/** What `wait(id, options)` takes. */
+export interface WaitOptions {
+  /** Ends the wait (not the job): `wait()` rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
+  /** Ends the wait (not the job) after this long: `wait()` rejects with `WAIT_TIMEOUT`. */
+  readonly timeoutMs?: number;
+}
+
 /** What a waiter is handed: the final record, undefined when there is none, or STOPPED. */
 type Waiter = (job: Job | undefined | typeof STOPPED) => void;
 
@@ -32,6 +41,8 @@ const STOPPED: unique symbol = Symbol('stopped');
 
 export class Outcomes {
   private readonly waiters = new Map<string, Waiter[]>();
+  /** Waiters whose wait was ended by its signal or bound: never handed anything again. */
+  private readonly gone = new WeakSet<Waiter>();
   private recheckTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -40,9 +51,22 @@ export class Outcomes {
     private readonly recheckMs: number = WAIT_RECHECK_MS,
   ) {}
 
-  /** The job's result, or a `DispatchError` carrying the code it ended with. */
-  async wait<R>(id: string): Promise<R> {
-    let job = await this.settled(id);
+  /**
+   * The job's result, or a `DispatchError` carrying the code it ended with. `options.signal` and
+   * `options.timeoutMs` bound the wait only: when one ends it, the waiter is removed and the job
+   * goes on untouched.
+   */
+  async wait<R>(id: string, options: WaitOptions = {}): Promise<R> {
+    const bound = waitBound(id, options);
+    try {
+      return await this.waitFor<R>(id, bound?.signal);
+    } finally {
+      bound?.dispose();
+    }
+  }
+
+  private async waitFor<R>(id: string, signal: AbortSignal | undefined): Promise<R> {
+    let job = await this.settled(id, signal);
     for (
       let hops = 0;
       job !== STOPPED &&
@@ -51,7 +75,7 @@ export class Outcomes {
       hops < MAX_DUPLICATE_HOPS;
       hops++
     ) {
-      job = await this.settled(job.duplicateOf);
+      job = await this.settled(job.duplicateOf, signal);
     }
     if (job === STOPPED) {
       const message = `the dispatcher stopped before the end of job "${id}" could be read`;
@@ -79,7 +103,7 @@ export class Outcomes {
    * cannot be read keeps them waiting (the recheck, or a later event, ends them).
    */
   observe(event: JobEvent): void {
-    if (!FINAL_EVENT_TYPES.has(event.type)) return;
+    if (!isFinalEvent(event)) return;
     const waiters = this.waiters.get(event.jobId);
     if (waiters === undefined) return;
     this.waiters.delete(event.jobId);
@@ -102,7 +126,9 @@ export class Outcomes {
    * DISPATCHER_STOPPED.
    */
   async releaseAll(deadline = Infinity): Promise<void> {
-    const all = [...this.waiters];
+    const all = [...this.waiters].map(
+      ([id, waiters]) => [id, waiters.filter((w) => !this.gone.has(w))] as const,
+    );
     this.waiters.clear();
     this.scheduleRecheck();
     let timer: NodeJS.Timeout | undefined;
@@ -121,7 +147,9 @@ export class Outcomes {
   }
 
   private requeue(id: string, waiters: readonly Waiter[]): void {
-    this.waiters.set(id, [...(this.waiters.get(id) ?? []), ...waiters]);
+    const live = waiters.filter((waiter) => !this.gone.has(waiter));
+    if (live.length === 0) return;
+    this.waiters.set(id, [...(this.waiters.get(id) ?? []), ...live]);
     this.scheduleRecheck();
   }
 
@@ -157,27 +185,102 @@ export class Outcomes {
     this.scheduleRecheck();
   }
 
-  /** The job's record once it is final (undefined if unknown). */
-  private settled(id: string): Promise<Job | undefined | typeof STOPPED> {
+  /**
+   * The job's record once it is final (undefined if unknown). Rejects with `signal.reason` when
+   * `signal` aborts first; the waiter is then removed.
+   */
+  private settled(
+    id: string,
+    signal: AbortSignal | undefined,
+  ): Promise<Job | undefined | typeof STOPPED> {
     return new Promise((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(signal.reason as Error);
+        return;
+      }
       let done = false;
-      const finish = (job: Job | undefined | typeof STOPPED): void => {
-        if (done) return;
-        done = true;
-        resolve(job);
-      };
-      const waiters = this.waiters.get(id) ?? [];
-      waiters.push(finish);
-      this.waiters.set(id, waiters);
-      this.scheduleRecheck();
-      this.read(id).then((job) => {
-        if (job !== undefined && !isFinalStatus(job.status)) return;
+      const unregister = (): void => {
         const list = this.waiters.get(id)?.filter((waiter) => waiter !== finish);
         if (list === undefined || list.length === 0) this.waiters.delete(id);
         else this.waiters.set(id, list);
         this.scheduleRecheck();
-        finish(job);
-      }, reject);
+      };
+      const onAbort = (): void => {
+        if (done) return;
+        done = true;
+        this.gone.add(finish);
+        unregister();
+        reject(signal?.reason as Error);
+      };
+      const finish = (job: Job | undefined | typeof STOPPED): void => {
+        if (done) return;
+        done = true;
+        signal?.removeEventListener('abort', onAbort);
+        resolve(job);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const waiters = this.waiters.get(id) ?? [];
+      waiters.push(finish);
+      this.waiters.set(id, waiters);
+      this.scheduleRecheck();
+      this.read(id).then(
+        (job) => {
+          if (done || (job !== undefined && !isFinalStatus(job.status))) return;
+          unregister();
+          finish(job);
+        },
+        (error: unknown) => {
+          if (done) return;
+          done = true;
+          signal?.removeEventListener('abort', onAbort);
+          this.gone.add(finish);
+          unregister();
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the backend's own error, as it was
+          reject(error);
+        },
+      );
     });
   }
+}
+
+/**
+ * The one signal that ends a wait early: the caller's signal, or the `timeoutMs` bound
+ * (`WAIT_TIMEOUT`), whichever comes first. Undefined when neither is given. Throws
+ * INVALID_ARGUMENT naming a bad option.
+ */
+function waitBound(
+  id: string,
+  options: WaitOptions,
+): { signal: AbortSignal; dispose: () => void } | undefined {
+  if (typeof options !== 'object' || options === null) {
+    throw invalidArgument('options', 'an object', options);
+  }
+  const { signal, timeoutMs } = options;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw invalidArgument('signal', 'an AbortSignal', signal);
+  }
+  if (
+    timeoutMs !== undefined &&
+    !(typeof timeoutMs === 'number' && Number.isFinite(timeoutMs) && timeoutMs > 0)
+  ) {
+    throw invalidArgument('timeoutMs', 'a finite number > 0', timeoutMs);
+  }
+  if (signal === undefined && timeoutMs === undefined) return undefined;
+  if (timeoutMs === undefined && signal !== undefined) return { signal, dispose: () => {} };
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort(signal?.reason);
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
+  // Not unref'd: the bound is a promise to answer by then.
+  const timer = setTimeout(() => {
+    const message = `job "${id}" did not end within the wait's timeoutMs of ${String(timeoutMs)} ms`;
+    controller.abort(new DispatchError('WAIT_TIMEOUT', message, { jobId: id }));
+  }, timeoutMs);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    },
+  };
 }

@@ -7,13 +7,24 @@
  *
  *     claimed ──► running ──► returned ──► ended
  *        │           ├──────► lost       (the lease was lost: another worker may run it)
+ *        │           ├──────► expired    (its timeout passed, no retry left: failed at the deadline)
  *        │           └──────► abandoned  (the stop deadline passed: the dispatcher wrote its end)
  *        └──────────────────► returned   (no handler, or cancelled before its handler started)
  *
- * Only `returned` writes an outcome; `lost` and `abandoned` write nothing more. The slot stays
- * taken until the handler really returns, even after a timeout or cancel aborted its signal:
- * concurrency never lies. A handler that ignores its aborted signal for longer than
+ * Only `returned` writes an outcome after the handler; `lost`, `expired` and `abandoned` write
+ * nothing more, so a result or error that comes back after the timeout is dropped (fenced by the
+ * state, and on Redis also by the claim token, since the deadline's write released the lease).
+ * The slot stays taken until the handler really returns, even after a timeout or cancel aborted
+ * its signal: concurrency never lies. A handler that ignores its aborted signal for longer than
  * `stuckAfterMs` is reported by a `stuck` event (it keeps its slot).
+ *
+ * Timeouts bound the wait. At `timeoutMs` the signal aborts and the attempt is over:
+ * - with no retry left, the run becomes `expired` and the job is written `failed` with
+ *   `JOB_TIMEOUT` at once, so `wait()` ends at the deadline, not when the handler returns;
+ * - with a retry left, nothing is written yet: the lease stays held (and renewed) and the slot
+ *   taken while the handler still runs, and the retry is written when the handler returns, so no
+ *   process can claim the next attempt while the previous one's handler runs. Two attempts of one
+ *   job never overlap. Its value or error is ignored: the attempt counts as timed out.
  */
 import type { Backend, Claim, Outcome } from './backend.js';
 import { DispatchError, UnrecoverableError, toJobError } from './errors.js';
@@ -37,7 +48,8 @@ export interface WorkerDeps {
   readonly reportError: (error: unknown) => void;
 }
 
-export type RunState = 'claimed' | 'running' | 'returned' | 'lost' | 'abandoned' | 'ended';
+export type RunState =
+  'claimed' | 'running' | 'returned' | 'lost' | 'expired' | 'abandoned' | 'ended';
 
 export type AbortCode = 'JOB_CANCELLED' | 'JOB_TIMEOUT' | 'DISPATCHER_STOPPED' | 'LEASE_LOST';
 
@@ -51,6 +63,7 @@ export class JobRun {
   private controller: AbortController | undefined;
   private reason: DispatchError | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
+  private renewTimer: NodeJS.Timeout | undefined;
   private stuckAfterMs: number | undefined;
   private handlerDone = false;
 
@@ -91,16 +104,20 @@ export class JobRun {
     }
   }
 
-  /** The handler is about to be called, with these settings. */
-  start(timeoutMs: number | undefined, stuckAfterMs: number): void {
+  /**
+   * The handler is about to be called, with these settings. `onTimeout` runs at the deadline,
+   * after the signal aborted (unless another reason aborted it first).
+   */
+  start(timeoutMs: number | undefined, stuckAfterMs: number, onTimeout?: () => void): void {
     this.current = 'running';
     this.stuckAfterMs = stuckAfterMs;
     if (timeoutMs !== undefined) {
       this.timers.push(
-        setTimeout(
-          () => this.abort('JOB_TIMEOUT', `job exceeded its timeout of ${timeoutMs} ms`),
-          timeoutMs,
-        ),
+        setTimeout(() => {
+          if (this.reason !== undefined) return; // cancelled, lost or stopping: that reason rules
+          this.abort('JOB_TIMEOUT', `job exceeded its timeout of ${timeoutMs} ms`);
+          onTimeout?.();
+        }, timeoutMs),
       );
     }
     const leaseMs = this.deps.backend.leaseMs;
@@ -112,8 +129,20 @@ export class JobRun {
             this.abort('JOB_CANCELLED', 'the job was cancelled');
         }, this.deps.reportError);
       };
-      this.timers.push(setInterval(renew, Math.max(10, Math.floor(leaseMs / 3))));
+      this.renewTimer = setInterval(renew, Math.max(10, Math.floor(leaseMs / 3)));
     }
+  }
+
+  /**
+   * At the timeout, with no retry left: the attempt is over and its end is written now; the
+   * handler's late return writes nothing. The lease is no longer renewed (the write ends it); the
+   * slot stays taken and the `stuck` report armed. False when the run is no longer running.
+   */
+  expire(): boolean {
+    if (this.current !== 'running') return false;
+    this.current = 'expired';
+    clearInterval(this.renewTimer);
+    return true;
   }
 
   /**
@@ -158,6 +187,7 @@ export class JobRun {
 
   private stopTimers(): void {
     for (const timer of this.timers.splice(0)) clearTimeout(timer);
+    clearInterval(this.renewTimer);
   }
 
   private reportStuck(stuckAfterMs: number): void {
@@ -212,7 +242,12 @@ async function drive(deps: WorkerDeps, run: JobRun): Promise<void> {
     return;
   }
   const timeoutMs = job.timeoutMs ?? registration.options.timeoutMs;
-  run.start(timeoutMs, registration.options.stuckAfterMs);
+  let expiredWrite: Promise<void> | undefined;
+  run.start(timeoutMs, registration.options.stuckAfterMs, () => {
+    if (retriesLeft(job, registration) || !run.expire()) return;
+    const error = { code: 'JOB_TIMEOUT', message: `timed out after ${String(timeoutMs)} ms` };
+    expiredWrite = write(deps, run, { status: 'failed', error });
+  });
   let result: HandlerResult;
   try {
     const value = await registration.handler.execute(job, context(deps, run));
@@ -221,7 +256,9 @@ async function drive(deps: WorkerDeps, run: JobRun): Promise<void> {
     result = { ok: false, error };
   }
   run.returned();
-  if (run.state !== 'returned') return; // lost or abandoned: its end is not this run's to write
+  if (expiredWrite !== undefined) await expiredWrite;
+  // Lost, expired or abandoned: its end is not this run's to write (a late result is dropped).
+  if (run.state !== 'returned') return;
   try {
     await settle(deps, run, registration, timeoutMs, result);
   } catch (error) {
@@ -255,11 +292,9 @@ async function settle(
     error = toJobError(result.error);
   }
   const job = run.claim.job;
-  // The budget counts from the latest admin retry, if any; `attempts` itself keeps counting.
   const attempt = job.attempts - (job.attemptsAtRequeue ?? 0);
-  const retries = job.retries ?? registration.options.retries;
   const retryable = !(!result.ok && isUnrecoverable(result.error));
-  if (retryable && attempt <= retries) {
+  if (retryable && retriesLeft(job, registration)) {
     const delayMs = backoffDelay(registration.options.backoff, attempt, deps.random);
     try {
       await deps.backend.retry(run.claim, error, delayMs);
@@ -269,6 +304,13 @@ async function settle(
     return;
   }
   await write(deps, run, { status: 'failed', error });
+}
+
+/** Whether a failed attempt of this job may be retried. */
+function retriesLeft(job: Claim['job'], registration: Registration): boolean {
+  // The budget counts from the latest admin retry, if any; `attempts` itself keeps counting.
+  const attempt = job.attempts - (job.attemptsAtRequeue ?? 0);
+  return attempt <= (job.retries ?? registration.options.retries);
 }
 
 async function write(deps: WorkerDeps, run: JobRun, outcome: Outcome): Promise<void> {

@@ -10,6 +10,8 @@ import { progressAndSettingsContract } from './progress-settings.contract.js';
 import { recordsContract } from './records.contract.js';
 import { statsAndShutdownContract } from './stats-shutdown.contract.js';
 import { storeOpsContract } from './store-ops.contract.js';
+import { timeoutsContract } from './timeouts.contract.js';
+import { waitOptionsContract } from './wait-options.contract.js';
 
 export type { BackendOptions, MakeBackend } from './harness.js';
 
@@ -21,5 +23,7 @@ export function runDispatcherContract(label: string, makeBackend: MakeBackend): 
     progressAndSettingsContract(harness);
     statsAndShutdownContract(harness);
     storeOpsContract(harness);
+    timeoutsContract(harness);
+    waitOptionsContract(harness);
   });
 }

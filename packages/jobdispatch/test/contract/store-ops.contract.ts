@@ -257,8 +257,13 @@ export function storeOpsContract({ make }: Harness): void {
       await d.start();
       const job = await d.submit({ name: 'T' });
       const started = await nextEvent(d, eventOf('started', job.id));
+      assert.ok(started.type === 'started');
       // Another process re-claiming the job after a lost lease emits `started` again.
-      (d as unknown as { onEvent(e: typeof started): void }).onEvent({ ...started, attempt: 2 });
+      (d as unknown as { onEvent(e: typeof started): void }).onEvent({
+        ...started,
+        type: 'started',
+        attempt: 2,
+      });
       assert.equal((await d.stats()).types['T']?.running, 1);
       gate.resolve();
       await d.wait(job.id);

@@ -48,12 +48,21 @@ describe('threaded handlers: timeouts', () => {
   it('a handler in a synchronous loop that checks ctx.signal.aborted sees its timeout without yielding, and keeps its thread', async () => {
     const handler = behaviourPool({ threads: 1, graceMs: 5000 });
     const d = dispatcher({ workers: 1 });
-    d.register(handler, { timeoutMs: 500 });
+    // A retry left keeps the first attempt open until its handler returns, so the report it
+    // writes after the abort is recorded (with no retry left the job fails at the deadline and
+    // what the handler writes later is dropped).
+    d.register(handler, { timeoutMs: 500, retries: 1, backoff: { type: 'fixed', delayMs: 0 } });
     await handler.ready(); // else the timeout could pass while the thread starts
     await d.start();
+    const reported = nextEvent(
+      d,
+      (event) =>
+        event.type === 'progress' && event.jobId === 'spinner' && event.progress.percent === 100,
+    );
     const thread = await startOnThread(d, 'spinner', 'cooperative-sync');
+    const report = JSON.parse((await reported).progress?.message ?? 'null') as StopReport;
     await assert.rejects(d.wait('spinner'), (e) => isDispatchError(e, 'JOB_TIMEOUT'));
-    assert.deepEqual(await stopReport(d, 'spinner'), {
+    assert.deepEqual(report, {
       threadId: thread,
       code: 'JOB_TIMEOUT',
       isDispatchError: true,
@@ -75,6 +84,8 @@ describe('threaded handlers: timeouts', () => {
     for (const id of ['runaway-1', 'runaway-2']) {
       await assert.rejects(d.wait(id), (e) => isDispatchError(e, 'JOB_TIMEOUT'));
     }
+    // The jobs failed at their deadline; their threads are terminated graceMs later.
+    await until(() => handler.stats().terminated === 2, 20_000);
     assert.deepEqual(handler.stats(), { threads: 2, running: 0, terminated: 2, crashed: 0 });
     await handler.ready(); // the replacements start and load the module
     const next = await Promise.all([threadOfNextJob(d), threadOfNextJob(d)]);
