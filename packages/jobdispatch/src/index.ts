@@ -36,6 +36,16 @@ export {
   type JobContext,
   type JobHandler,
 } from './handler.js';
+export {
+  defineJob,
+  defineJobs,
+  type AnyJobDefinition,
+  type DefinedJobHandler,
+  type DefinedJobSpec,
+  type JobDefinition,
+  type ParamsOf,
+  type ResultOf,
+} from './define-job.js';
 export type { JobEvent, JobEventListener, JobEventType } from './events.js';
 export {
   DEFAULT_DEDUP_TTL_MS,
