@@ -25,6 +25,14 @@ import {
   type RetentionOptions,
 } from './backend.js';
 import { MemoryBackend } from './backends/memory.js';
+import {
+  type DefinedJobHandler,
+  type DefinedJobSpec,
+  type JobDefinition,
+  type PlainJobSpec,
+  definedSpec,
+  isJobDefinition,
+} from './define-job.js';
 import { safeString } from './describe.js';
 import { DispatchError, invalidArgument, queueClosed } from './errors.js';
 import {
@@ -159,7 +167,34 @@ export class Dispatcher {
    * Routes jobs whose `name` equals `handler.jobType` to it, with that type's settings. The
    * type's concurrency is capped by `workers` and by `handler.maxConcurrency`.
    */
-  register<P, R>(handler: JobHandler<P, R>, options: HandlerOptions = {}): this {
+  register<P, R>(handler: JobHandler<P, R>, options?: HandlerOptions): this;
+  /**
+   * Registers the handler of a defined job type: `def.options` overridden key by key by `options`.
+   * Its `job.params` are typed `P` and it must resolve with `R`.
+   */
+  register<P, R>(
+    definition: JobDefinition<P, R>,
+    handler: DefinedJobHandler<NoInfer<P>, NoInfer<R>>,
+    options?: HandlerOptions,
+  ): this;
+  register<P, R>(
+    first: JobHandler<P, R> | JobDefinition<P, R>,
+    second?: HandlerOptions | DefinedJobHandler<P, R>,
+    third?: HandlerOptions,
+  ): this {
+    if (isJobDefinition(first)) {
+      if (typeof second !== 'function') {
+        throw invalidArgument('register handler', 'a function (job, ctx) => Promise', second);
+      }
+      const execute = second;
+      const handler: JobHandler<P, R> = {
+        jobType: first.name,
+        execute: (job, ctx) => execute(job, ctx),
+      };
+      return this.register(handler, { ...first.options, ...third });
+    }
+    const handler = first;
+    const options = (second ?? {}) as HandlerOptions;
     const resolved = resolveHandlerOptions(
       options,
       Math.max(this.workers, 1),
@@ -184,7 +219,19 @@ export class Dispatcher {
    * `dedupKey`. Throws `QUEUE_FULL` when its level is full, `QUEUE_CLOSED` after `stop()`,
    * `INVALID_ARGUMENT` for a bad spec.
    */
-  async submit<P>(spec: JobSpec<P>): Promise<Job<P>> {
+  submit<P>(spec: PlainJobSpec<P>): Promise<Job<P>>;
+  /** Submits a job of a defined type: `params` checked against the definition's at compile time. */
+  submit<P, R>(
+    definition: JobDefinition<P, R>,
+    params: NoInfer<P>,
+    spec?: DefinedJobSpec,
+  ): Promise<Job<P>>;
+  async submit<P>(
+    first: JobSpec<P> | JobDefinition<P>,
+    params?: P,
+    definedJob?: DefinedJobSpec,
+  ): Promise<Job<P>> {
+    const spec = isJobDefinition(first) ? definedSpec(first, params as P, definedJob) : first;
     validateSpec(spec);
     if (this.state === 'draining' || this.state === 'stopped') throw queueClosed();
     const result = await this.backend.submit(createJob(spec, this.now()));
@@ -204,8 +251,16 @@ export class Dispatcher {
    * `fetch` does), `timeoutMs` (a finite number > 0) with `WAIT_TIMEOUT`. A bad option rejects
    * with INVALID_ARGUMENT naming it.
    */
-  wait<R = unknown>(id: string, options?: WaitOptions): Promise<R> {
-    return this.outcomes.wait<R>(id, options);
+  wait<R = unknown>(id: string, options?: WaitOptions): Promise<R>;
+  /** As `wait(id, options)`, typed with the definition's result. */
+  wait<P, R>(definition: JobDefinition<P, R>, id: string, options?: WaitOptions): Promise<R>;
+  wait<R>(
+    first: string | JobDefinition<unknown, R>,
+    second?: string | WaitOptions,
+    third?: WaitOptions,
+  ): Promise<R> {
+    if (isJobDefinition(first)) return this.outcomes.wait<R>(second as string, third);
+    return this.outcomes.wait<R>(first, second as WaitOptions | undefined);
   }
 
   /**

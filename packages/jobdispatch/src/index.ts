@@ -46,6 +46,16 @@ export {
   type JobEventType,
 } from './events.js';
 export {
+  defineJob,
+  defineJobs,
+  type AnyJobDefinition,
+  type DefinedJobHandler,
+  type DefinedJobSpec,
+  type JobDefinition,
+  type ParamsOf,
+  type ResultOf,
+} from './define-job.js';
+export {
   DEFAULT_DEDUP_TTL_MS,
   LIST_STATUS_ORDER,
   type Backend,

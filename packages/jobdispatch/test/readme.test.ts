@@ -69,3 +69,42 @@ it("runs the README's job store example as written, printing what its comments s
     await rm(file, { force: true });
   }
 });
+
+it("runs the README's typed job definitions example as written, printing what its comments say", async () => {
+  const readme = await readFile(join(root, 'README.md'), 'utf8');
+  const match = /<!-- typed-jobs[^>]*-->\s*```ts\n([\s\S]*?)```/.exec(readme);
+  assert.ok(match, 'the README has a typed-jobs block');
+  const dir = join(here, '..', '.tmp');
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, `typed-jobs-${process.pid}.mts`);
+  const tsconfig = join(dir, `tsconfig.typed-jobs-${process.pid}.json`);
+  await writeFile(file, match[1]!);
+  try {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--conditions=source', '--import', 'tsx', file],
+      { cwd: dir, timeout: 60_000 },
+    );
+    const printed = stdout.trim().split('\n');
+    assert.deepEqual(printed, ['Lisbon, day 1 / Lisbon, day 2', 'Q3: 3 plans']);
+    // The block also compiles under the repository's strict settings (its types are its point).
+    await writeFile(
+      tsconfig,
+      JSON.stringify({
+        extends: join(root, 'tsconfig.base.json'),
+        compilerOptions: { noEmit: true },
+        files: [file],
+      }),
+    );
+    await promisify(execFile)(
+      process.execPath,
+      [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', tsconfig],
+      { cwd: dir, timeout: 120_000 },
+    );
+    const commented = [...match[1]!.matchAll(/console\.log\(.*\); \/\/ (.*)$/gm)].map((m) => m[1]);
+    assert.deepEqual(commented, printed, "the block's comments say what it prints");
+  } finally {
+    await rm(file, { force: true });
+    await rm(tsconfig, { force: true });
+  }
+});

@@ -5,6 +5,7 @@
  */
 import { describe } from 'node:test';
 import { dedupAndCancelContract } from './dedup-cancel.contract.js';
+import { definedJobsContract } from './defined-jobs.contract.js';
 import { type MakeBackend, createHarness } from './harness.js';
 import { progressAndSettingsContract } from './progress-settings.contract.js';
 import { recordsContract } from './records.contract.js';
@@ -25,5 +26,6 @@ export function runDispatcherContract(label: string, makeBackend: MakeBackend): 
     storeOpsContract(harness);
     timeoutsContract(harness);
     waitOptionsContract(harness);
+    definedJobsContract(harness);
   });
 }
