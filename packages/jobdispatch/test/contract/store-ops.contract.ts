@@ -118,8 +118,10 @@ export function storeOpsContract({ make }: Harness): void {
         { retries: 1, backoff: { type: 'fixed', delayMs: 1500 } },
       );
       await d.start();
+      const firstRetry = nextEvent(d, eventOf('retrying'));
       const job = await d.submit({ name: 'T' });
-      const retrying = await nextEvent(d, eventOf('retrying', job.id));
+      const retrying = await firstRetry;
+      assert.equal(retrying.jobId, job.id);
       assert.equal(retrying.delayMs, 1500);
       const waiting = await d.get(job.id);
       assert.equal(waiting?.status, JobStatus.Scheduled);
@@ -255,8 +257,11 @@ export function storeOpsContract({ make }: Harness): void {
       const gate = deferred();
       d.register(new RecordingHandler('T', () => gate.promise));
       await d.start();
+      // Listen before submitting: a free worker can start the job before submit() returns.
+      const firstStart = nextEvent(d, eventOf('started'));
       const job = await d.submit({ name: 'T' });
-      const started = await nextEvent(d, eventOf('started', job.id));
+      const started = await firstStart;
+      assert.equal(started.jobId, job.id);
       assert.ok(started.type === 'started');
       // Another process re-claiming the job after a lost lease emits `started` again.
       (d as unknown as { onEvent(e: typeof started): void }).onEvent({
