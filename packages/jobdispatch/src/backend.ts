@@ -76,8 +76,24 @@
  * Every operation that changes a record also emits the matching event, in order, to every
  * subscriber (in every process, for a shared backend): the dispatcher builds `wait()`, stats and
  * cross-process cancel on that stream alone, so both backends behave the same.
+ *
+ * - **Event log.** Every event is appended to the queue's log (given at construction as
+ *   `events: { maxCount }`, default 10,000 kept: a ring in memory, a Stream trimmed by approximate
+ *   MAXLEN on Redis) in the same atomic step as the change it reports, and gets its `id` there.
+ *   Ids are unique and increase in log order (`compareEventIds` orders them); the log order is
+ *   the order of operations on the queue. `subscribe` delivers the log's events in log order,
+ *   each once, from the position at `open()` on; a Redis reader whose connection drops resumes
+ *   after the last id it delivered (a window trimmed meanwhile is lost to listeners; `wait()`
+ *   rechecks records for that case). `readEvents(after, limit, jobId)` returns the retained
+ *   events after `after` (exclusive), oldest first, and reports `gap` when events after `after`
+ *   were trimmed before the read: never a silent skip. An id of the wrong form is
+ *   `INVALID_ARGUMENT` naming `after`; an id newer than the log's newest reads nothing. With
+ *   `jobId`, only that job's events are returned (the page still advances over the others:
+ *   `last`). `snapshot(id)` reads a record and the log position it reflects atomically, so the
+ *   events after that position are exactly those the record does not show yet.
  */
-import type { JobEvent, JobEventListener } from './events.js';
+import type { EventPage, JobSnapshot } from './event-log.js';
+import type { JobEventListener, NewJobEvent } from './events.js';
 import type { Job, JobError, JobPriority, JobProgress, JobStatus } from './job.js';
 import type { QueueStats } from './priority-queue.js';
 
@@ -253,10 +269,14 @@ export interface Backend {
   paused(): Promise<PausedState>;
   /** Queued jobs per level. */
   stats(): Promise<QueueStats>;
-  /** Emits an event that does not change a record (`stuck`). */
-  publish(event: JobEvent): Promise<void>;
-  /** Every event of this backend's queue, in order. Returns the unsubscribe function. */
+  /** Appends an event that does not change a record (`stuck`) to the log. */
+  publish(event: NewJobEvent): Promise<void>;
+  /** Every event of this backend's queue, in log order, each once. Returns the unsubscribe function. */
   subscribe(listener: JobEventListener): () => void;
+  /** The retained events after `after`, at most `limit` entries read (see Event log above). */
+  readEvents(after: string, limit: number, jobId?: string): Promise<EventPage>;
+  /** The record of `id` (undefined when none) and the log position it reflects, read atomically. */
+  snapshot(id: string): Promise<JobSnapshot>;
   /**
    * Frees connections and timers. A durable backend keeps its queued and scheduled jobs; the
    * memory backend cancels them (`DISPATCHER_STOPPED`, on the record and with an event), since

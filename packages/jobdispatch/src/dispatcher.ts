@@ -35,13 +35,23 @@ import {
 } from './define-job.js';
 import { safeString } from './describe.js';
 import { DispatchError, invalidArgument, queueClosed } from './errors.js';
+import type { EventLogOptions } from './event-log.js';
+import {
+  DEFAULT_EVENT_BUFFER,
+  type EventsOptions,
+  type WatchOptions,
+  checkEventsOptions,
+  followEvents,
+  watchJob,
+} from './event-stream.js';
 import {
   EventHub,
   FINAL_EVENT_TYPES,
   type JobEvent,
   type JobEventListener,
   type JobEventType,
-  iterateEvents,
+  type StreamEvent,
+  type WatchEvent,
 } from './events.js';
 import {
   type HandlerOptions,
@@ -77,6 +87,8 @@ export interface DispatcherOptions {
   readonly retention?: RetentionOptions;
   /** For the default backend only: how long a completed execution absorbs submits with its dedupKey. Default 24 h. */
   readonly dedupTtlMs?: number;
+  /** For the default backend only: how many events its log keeps. Default 10,000. */
+  readonly events?: EventLogOptions;
   /** The clock for records, due times and expiry (tests inject one). Default `Date.now`. */
   readonly now?: () => number;
   /** The random source for backoff jitter. Default `Math.random`. */
@@ -98,6 +110,7 @@ const DEFAULT_BACKEND_OPTIONS = [
   'maxWaitMs',
   'retention',
   'dedupTtlMs',
+  'events',
 ] as const;
 
 export class Dispatcher {
@@ -115,6 +128,8 @@ export class Dispatcher {
   private loopDone: Promise<void> = Promise.resolve();
   private wakeLoop: (() => void) | undefined;
   private stopping: Promise<void> | undefined;
+  /** Aborted once stopped: every `events()` and `watch()` iteration then ends. */
+  private readonly closed = new AbortController();
 
   constructor(options: DispatcherOptions = {}) {
     const workers = options.workers ?? DEFAULT_WORKERS;
@@ -147,6 +162,7 @@ export class Dispatcher {
         ...(options.maxWaitMs !== undefined && { maxWaitMs: options.maxWaitMs }),
         ...(options.retention !== undefined && { retention: options.retention }),
         ...(options.dedupTtlMs !== undefined && { dedupTtlMs: options.dedupTtlMs }),
+        ...(options.events !== undefined && { events: options.events }),
       });
     const reportError =
       options.onError ??
@@ -339,9 +355,41 @@ export class Dispatcher {
     );
   }
 
-  /** Every event from now on, in order, until `signal` aborts or the loop breaks. */
-  events(options: { readonly signal?: AbortSignal } = {}): AsyncIterableIterator<JobEvent> {
-    return iterateEvents((listener) => this.hub.add(listener), options.signal);
+  /**
+   * The queue's events in log order, each once: from now on, or with `after` (an event's `id`)
+   * first the retained ones after it, then live ones, with no gap and no repeat at the seam. When
+   * events after `after` were trimmed, a `gap` event comes first. `jobId` and `types` filter
+   * (gaps always come through). Ends when `signal` aborts, the loop breaks, or the dispatcher
+   * stops. A consumer that falls 10,000 events behind is caught up from the log (bounded memory);
+   * it sees a `gap` only if the log was trimmed past it meanwhile. INVALID_ARGUMENT for a bad
+   * option.
+   */
+  events(options: EventsOptions = {}): AsyncIterableIterator<StreamEvent> {
+    checkEventsOptions(options);
+    return followEvents(this.streamDeps(), options);
+  }
+
+  /**
+   * One job: first a `snapshot` event holding its record, then its events, ending after its final
+   * one (at once when it had already finished). The snapshot and the log position are read
+   * together, so no event is missed or repeated between them. After a gap (the consumer fell
+   * behind a trimmed log), a fresh snapshot. The first `next()` rejects with JOB_NOT_FOUND for an
+   * unknown id.
+   */
+  watch(id: string, options: WatchOptions = {}): AsyncIterableIterator<WatchEvent> {
+    if (typeof id !== 'string' || id === '') throw invalidArgument('id', 'a non-empty string', id);
+    checkEventsOptions({ ...(options.signal !== undefined && { signal: options.signal }) });
+    return watchJob(this.streamDeps(), id, options.signal);
+  }
+
+  private streamDeps() {
+    return {
+      backend: this.backend,
+      hub: this.hub,
+      closed: this.closed.signal,
+      now: this.now,
+      bufferLimit: DEFAULT_EVENT_BUFFER,
+    };
   }
 
   async stats(): Promise<DispatcherStats> {
@@ -376,6 +424,7 @@ export class Dispatcher {
     void closed.then(() => this.unsubscribe());
     await Promise.race([closed, deadline.promise]);
     deadline.cancel();
+    this.closed.abort();
     await this.outcomes.releaseAll(deadlineAt);
   }
 

@@ -4,7 +4,7 @@
  * `events()` iterators.
  */
 import { safeString } from './describe.js';
-import type { JobError, JobPriority, JobProgress } from './job.js';
+import type { Job, JobError, JobPriority, JobProgress } from './job.js';
 
 export type JobEventType =
   /** Submitted with a due time in the future. */
@@ -57,6 +57,12 @@ export type JobEventOf<
   Optional extends keyof JobEventFields = never,
 > = {
   readonly type: T;
+  /**
+   * The event's place in its queue's log: opaque, unique, and increasing in the queue's order
+   * (Redis: the stream entry id `<ms>-<seq>`; memory: a zero-padded counter). Pass it as `after`
+   * to `events()` to resume; compare two ids with `compareEventIds` (not as strings).
+   */
+  readonly id: string;
   readonly jobId: string;
   /** The job type. */
   readonly name: string;
@@ -93,6 +99,79 @@ export type FinalJobEvent = Extract<JobEvent, { readonly type: FinalEventType }>
 type FinalEventType = 'completed' | 'failed' | 'cancelled' | 'duplicated' | 'removed';
 
 export type JobEventListener = (event: JobEvent) => void;
+
+/**
+ * An event as a backend is handed it to record (`publish`): the log gives it its `id`.
+ * Distributive, so each variant keeps its own fields.
+ */
+export type NewJobEvent = JobEvent extends infer E
+  ? E extends JobEvent
+    ? Omit<E, 'id'>
+    : never
+  : never;
+
+/**
+ * `events({ after })` could not replay everything after `after`: the events from just after it up
+ * to `id` were trimmed from the log (its `maxCount`), or skipped after a consumer fell too far
+ * behind and the log moved on. What follows is every retained event after `id`. A consumer that
+ * keeps state from events should read the records again (`get`, `list`) on a gap. Never filtered
+ * out by `jobId` or `types`.
+ */
+export interface GapEvent {
+  readonly type: 'gap';
+  /** The newest event id known to be missing: resuming after it yields no gap. */
+  readonly id: string;
+  /** Where the replay was asked to start (exclusive). */
+  readonly after: string;
+  /** The oldest event still retained (the next one yielded), when there is one. */
+  readonly oldest?: string;
+  /** When the gap was found, ms since the epoch (this process's clock). */
+  readonly at: number;
+}
+
+/** The first item of `watch(id)`: the job's record at the log position `id`. */
+export interface SnapshotEvent {
+  readonly type: 'snapshot';
+  /** The log position the record reflects: the events that follow are exactly those after it. */
+  readonly id: string;
+  readonly jobId: string;
+  readonly job: Job;
+  /** When the record was read, ms since the epoch (this process's clock). */
+  readonly at: number;
+}
+
+/** What `events()` yields: the queue's events, and a `gap` where some could not be replayed. */
+export type StreamEvent = JobEvent | GapEvent;
+/** What `watch(id)` yields: a `snapshot` first (and again after a gap), then the job's events. */
+export type WatchEvent = SnapshotEvent | JobEvent;
+
+/**
+ * Orders two event ids of one queue: negative when `a` came first, 0 when equal, positive after.
+ * Ids are groups of decimal digits joined by '-' (`<ms>-<seq>` on Redis, one zero-padded counter
+ * in memory), compared group by group as numbers.
+ */
+export function compareEventIds(a: string, b: string): number {
+  const left = a.split('-');
+  const right = b.split('-');
+  for (let i = 0; i < Math.max(left.length, right.length); i++) {
+    const x = stripZeros(left[i] ?? '0');
+    const y = stripZeros(right[i] ?? '0');
+    if (x.length !== y.length) return x.length - y.length;
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+function stripZeros(digits: string): string {
+  let i = 0;
+  while (i < digits.length - 1 && digits[i] === '0') i++;
+  return digits.slice(i);
+}
+
+/** True for a string of the form event ids take (digit groups joined by '-'). */
+export function isEventIdForm(value: unknown): value is string {
+  return typeof value === 'string' && /^\d{1,20}(-\d{1,20})?$/.test(value);
+}
 
 /** The event types after which a job changes no more (unless an admin `retry(id)` queues it again). */
 export const FINAL_EVENT_TYPES: ReadonlySet<JobEventType> = new Set<JobEventType>([
@@ -136,56 +215,4 @@ export class EventHub {
 
 function reportListenerError(error: unknown): void {
   process.emitWarning(`a jobdispatch event listener threw: ${safeString(error)}`);
-}
-
-/**
- * Turns pushed events into an async iterable with an unbounded buffer; ends when `signal` aborts
- * or `return()` is called (a `for await` loop that breaks).
- */
-export function iterateEvents(
-  subscribe: (listener: JobEventListener) => () => void,
-  signal?: AbortSignal,
-): AsyncIterableIterator<JobEvent> {
-  const buffer: JobEvent[] = [];
-  let head = 0;
-  let wake: (() => void) | undefined;
-  let done = false;
-  const unsubscribe = subscribe((event) => {
-    buffer.push(event);
-    wake?.();
-  });
-  const finish = (): void => {
-    done = true;
-    unsubscribe();
-    wake?.();
-  };
-  signal?.addEventListener('abort', finish, { once: true });
-  if (signal?.aborted) finish();
-
-  const iterator: AsyncIterableIterator<JobEvent> = {
-    async next(): Promise<IteratorResult<JobEvent>> {
-      while (head >= buffer.length && !done) {
-        await new Promise<void>((resolve) => (wake = resolve));
-        wake = undefined;
-      }
-      if (head < buffer.length) {
-        const value = buffer[head++] as JobEvent;
-        if (head > 1024 && head * 2 > buffer.length) {
-          buffer.splice(0, head);
-          head = 0;
-        }
-        return { value, done: false };
-      }
-      return { value: undefined, done: true };
-    },
-    return(): Promise<IteratorResult<JobEvent>> {
-      signal?.removeEventListener('abort', finish);
-      finish();
-      return Promise.resolve({ value: undefined, done: true });
-    },
-    [Symbol.asyncIterator]() {
-      return iterator;
-    },
-  };
-  return iterator;
 }

@@ -37,8 +37,14 @@ export {
   type JobHandler,
 } from './handler.js';
 export {
+  compareEventIds,
   isFinalEvent,
   type FinalJobEvent,
+  type GapEvent,
+  type NewJobEvent,
+  type SnapshotEvent,
+  type StreamEvent,
+  type WatchEvent,
   type JobEvent,
   type JobEventFields,
   type JobEventListener,
@@ -95,6 +101,13 @@ export {
   type StopOptions,
 } from './dispatcher.js';
 export type { WaitOptions } from './outcomes.js';
+export {
+  DEFAULT_EVENT_MAX_COUNT,
+  type EventLogOptions,
+  type EventPage,
+  type JobSnapshot,
+} from './event-log.js';
+export { DEFAULT_EVENT_BUFFER, type EventsOptions, type WatchOptions } from './event-stream.js';
 export {
   DEFAULT_GRACE_MS,
   threadedHandler,

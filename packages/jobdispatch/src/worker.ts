@@ -29,7 +29,7 @@
 import type { Backend, Claim, Outcome } from './backend.js';
 import { DispatchError, UnrecoverableError, toJobError } from './errors.js';
 import { safeString } from './describe.js';
-import type { JobEvent } from './events.js';
+import type { NewJobEvent } from './events.js';
 import type { JobError } from './job.js';
 import {
   checkProgress,
@@ -193,7 +193,7 @@ export class JobRun {
   private reportStuck(stuckAfterMs: number): void {
     if (this.handlerDone) return;
     const job = this.claim.job;
-    const event: JobEvent = {
+    const event: NewJobEvent = {
       type: 'stuck',
       jobId: job.id,
       name: job.name,

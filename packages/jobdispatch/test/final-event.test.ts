@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { type JobEvent, JobPriority, isFinalEvent } from '../src/index.js';
 
-const base = { jobId: 'a', name: 'T', priority: JobPriority.Normal, at: 0 } as const;
+const base = { id: '1', jobId: 'a', name: 'T', priority: JobPriority.Normal, at: 0 } as const;
 const error = { code: 'JOB_FAILED', message: 'boom' };
 
 it('isFinalEvent is true exactly for completed, failed, cancelled, duplicated and removed', () => {

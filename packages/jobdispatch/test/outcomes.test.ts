@@ -55,6 +55,7 @@ describe('waiting for outcomes', () => {
 describe('waiting for outcomes when the record goes away or lies', () => {
   const completedEvent = {
     type: 'completed',
+    id: '1',
     jobId: 'j',
     name: 'T',
     priority: 1,

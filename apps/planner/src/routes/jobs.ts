@@ -287,7 +287,7 @@ export function jobRoutes(app: FastifyInstance, deps: JobRoutesDeps): void {
           }, recheckMs);
           try {
             for await (const event of events) {
-              if (event.jobId !== current.id) continue;
+              if (event.type === 'gap' || event.jobId !== current.id) continue;
               send(event.type, eventView(event));
               if (STREAM_ENDS.has(event.type)) break;
             }

@@ -413,7 +413,7 @@ async function watch(
       }
       pending = events.next();
       const event = next.value;
-      if (event.jobId !== id) continue;
+      if (event.type === 'gap' || event.jobId !== id) continue;
       print(event);
       if (event.type === 'duplicated' && event.duplicateOf !== undefined) {
         id = event.duplicateOf;

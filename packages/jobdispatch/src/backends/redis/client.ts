@@ -4,7 +4,7 @@
  * caller already configured (a `Redis` or a `Cluster`: TLS, auth, retry strategy, NAT map...).
  *
  * Invariant: the backend never uses, changes or closes a caller's client. Every connection it
- * needs (commands, the event subscriber, the blocking one) is its own `duplicate()` of it, with the
+ * needs (commands, the event log reader, the blocking one) is its own `duplicate()` of it, with the
  * caller's settings and the backend's few overrides (a name, fail fast before the first
  * connection, retries per role), so `close()` / `dispatcher.stop()` leave the caller's client as
  * it was. This costs one connection more than sharing the caller's for commands, and buys a
@@ -31,8 +31,8 @@ export type ConnectionSource =
   | { readonly kind: 'options'; readonly options: RedisOptions; readonly label: string }
   | { readonly kind: 'client'; readonly client: RedisClient; readonly label: string };
 
-/** What a connection is for: commands, pub/sub, or blocking on the wake list. */
-export type ConnectionRole = 'command' | 'subscriber' | 'blocking';
+/** What a connection is for: commands, reading the event log (XREAD BLOCK), or blocking on the wake list. */
+export type ConnectionRole = 'command' | 'events' | 'blocking';
 
 export interface ClientSettings {
   /** `<name>:<role>` names the connection in CLIENT LIST. */
@@ -94,9 +94,10 @@ export async function createClient(
     connectTimeout: settings.connectTimeoutMs,
     // Before the first connection: fail at once (open() reports it). After: reconnect with backoff.
     retryStrategy: (times: number) => (settings.opened() ? Math.min(100 * times, 2000) : null),
-    // A blocking BLPOP waits as long as it has to; other commands fail after a few reconnects
+    // A blocking BLPOP or XREAD waits as long as it has to, and is sent again after a reconnect
+    // (the reader's XREAD with the id it last delivered); commands fail after a few reconnects
     // instead of queueing forever while Redis is away.
-    maxRetriesPerRequest: role === 'blocking' ? null : 3,
+    maxRetriesPerRequest: role === 'command' ? 3 : null,
     // The backend batches its own writes (batch.ts); RESP2 works with every Redis from 6.2 on.
     enableAutoPipelining: false,
     protocol: 2,
@@ -175,21 +176,3 @@ function optionsLabel(options: RedisOptions): string {
   if (options.path !== undefined) return `the socket ${options.path}`;
   return `${options.host ?? '127.0.0.1'}:${options.port ?? 6379}`;
 }
-
-/**
- * PUBLISHes on the queue's channel from the node that runs the queue's scripts. On a Cluster, a
- * PUBLISH (it has no key) goes to any node, and messages from two nodes reach a subscriber in no
- * set order; sent by a script keyed on the queue's `seq` key, it leaves from the queue's node
- * after the scripts sent before it, so the order the backend's fences rely on holds.
- */
-export function publishOnQueueNode(
-  client: RedisClient,
-  seqKey: string,
-  channel: string,
-  message: string,
-): Promise<unknown> {
-  if (!client.isCluster) return client.publish(channel, message);
-  return client.eval(PUBLISH_SCRIPT, 1, seqKey, channel, message);
-}
-
-const PUBLISH_SCRIPT = "return redis.call('PUBLISH', ARGV[1], ARGV[2])";

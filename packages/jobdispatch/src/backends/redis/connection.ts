@@ -3,8 +3,8 @@
  * opens: importing the library or using only the in-process dispatcher never loads it and never
  * connects anywhere.
  *
- * `RedisLink` owns a backend's connections: commands, the event subscriber, and the blocking one
- * an idle worker waits on (opened only in a process that runs workers).
+ * `RedisLink` owns a backend's connections: commands, the event log reader (event-log.ts), and
+ * the blocking one an idle worker waits on (opened only in a process that runs workers).
  *
  * Invariants: opening never hangs (a server that does not answer within `connectTimeoutMs` gives a
  * `BACKEND_UNAVAILABLE` error, with no reconnect loop left behind); closing waits a bounded time
@@ -30,13 +30,14 @@ export interface LinkOptions {
   readonly url: string;
   /** What to connect to: every connection is built from it (client.ts). */
   readonly source: ConnectionSource;
-  /** Names the connections in CLIENT LIST: `<name>:command`, `<name>:subscriber`, `<name>:blocking`. */
+  /** Names the connections in CLIENT LIST: `<name>:command`, `<name>:events`, `<name>:blocking`. */
   readonly name: string;
   readonly connectTimeoutMs: number;
   readonly onError: (error: unknown) => void;
-  /** The pub/sub channel to follow, and where its messages go. */
-  readonly channel: string;
-  readonly onMessage: (message: string) => void;
+  /** Starts the event log reader on its connection, before the link reports itself open. */
+  readonly startEvents: (client: Redis) => Promise<void>;
+  /** Resolves once the events written so far reached the listeners (close waits for it, bounded). */
+  readonly drainEvents: () => Promise<void>;
 }
 
 type State = 'idle' | 'open' | 'closing' | 'closed';
@@ -45,7 +46,7 @@ export class RedisLink {
   private state: State = 'idle';
   private opening: Promise<Redis> | undefined;
   private command: Redis | undefined;
-  private subscriber: Redis | undefined;
+  private eventsClient: Redis | undefined;
   private blockingClient: Promise<Redis> | undefined;
   private readonly inflight = new Set<Promise<unknown>>();
   private reachableAtClose = true;
@@ -99,10 +100,9 @@ export class RedisLink {
     const wasOpen = this.state === 'open';
     this.state = 'closing';
     if (wasOpen) {
-      const subscriber = this.subscriber!;
       const drained = beforeDrain()
         .then(() => Promise.allSettled([...this.inflight]))
-        .then(() => subscriber.ping()) // replies come in order: earlier events have arrived
+        .then(() => this.options.drainEvents())
         .then(
           () => true,
           () => false,
@@ -112,8 +112,8 @@ export class RedisLink {
     this.state = 'closed';
     this.dropped.reject(closedError('the Redis backend closed before the command was answered'));
     this.command?.disconnect();
-    this.subscriber?.disconnect();
-    this.command = this.subscriber = undefined;
+    this.eventsClient?.disconnect();
+    this.command = this.eventsClient = undefined;
     const blocking = this.blockingClient;
     this.blockingClient = undefined;
     blocking?.then((client) => client.disconnect()).catch(() => undefined);
@@ -129,28 +129,22 @@ export class RedisLink {
   }
 
   private async connectAll(): Promise<Redis> {
-    const [command, subscriber] = await Promise.allSettled([
+    const [command, events] = await Promise.allSettled([
       connect('command', this.options),
-      connect('subscriber', this.options),
+      connect('events', this.options),
     ]);
     const drop = (): void => {
       if (command.status === 'fulfilled') command.value.disconnect();
-      if (subscriber.status === 'fulfilled') subscriber.value.disconnect();
+      if (events.status === 'fulfilled') events.value.disconnect();
     };
-    if (command.status === 'rejected' || subscriber.status === 'rejected') {
+    if (command.status === 'rejected' || events.status === 'rejected') {
       drop();
       throw command.status === 'rejected'
         ? command.reason
-        : (subscriber as PromiseRejectedResult).reason;
+        : (events as PromiseRejectedResult).reason;
     }
-    subscriber.value.on('message', (_channel: string, message: string) =>
-      this.options.onMessage(message),
-    );
     try {
-      await Promise.all([
-        loadScripts(command.value),
-        subscriber.value.subscribe(this.options.channel),
-      ]);
+      await Promise.all([loadScripts(command.value), this.options.startEvents(events.value)]);
     } catch (error) {
       drop();
       throw unavailable(this.options.url, error);
@@ -161,7 +155,7 @@ export class RedisLink {
     }
     this.state = 'open';
     this.command = command.value;
-    this.subscriber = subscriber.value;
+    this.eventsClient = events.value;
     return command.value;
   }
 

@@ -7,8 +7,10 @@
  *
  * Claims carry a lease and a fencing token: a worker that stops renewing (crash, SIGKILL,
  * partition) loses its jobs to the next claim or reaper tick after `leaseMs`, at the front of their
- * level with the attempt counted, and anything it writes later is refused. Events are published by
- * the scripts on the queue's channel, so every process sees every job's progress and outcome.
+ * level with the attempt counted, and anything it writes later is refused. Events are appended by
+ * the scripts to the queue's event log (a Stream, keys.ts) that every process reads from
+ * (event-log.ts), so every process sees every job's progress and outcome, and a reader that lost
+ * its connection resumes where it was.
  */
 import type {
   Backend,
@@ -32,7 +34,8 @@ import {
   jobNotFound,
   queueFull,
 } from '../../errors.js';
-import { EventHub, type JobEvent, type JobEventListener } from '../../events.js';
+import type { EventPage, JobSnapshot } from '../../event-log.js';
+import { EventHub, type JobEvent, type JobEventListener, type NewJobEvent } from '../../events.js';
 import {
   type Job,
   type JobError,
@@ -41,10 +44,9 @@ import {
   JobStatus,
 } from '../../job.js';
 import type { QueueStats } from '../../priority-queue.js';
-import { randomBytes } from 'node:crypto';
 import { Batcher } from './batch.js';
-import { publishOnQueueNode } from './client.js';
 import { RedisLink } from './connection.js';
+import { EMPTY_LOG, EventReader, readLog } from './event-log.js';
 import { type QueueKeys, queueKeys } from './keys.js';
 import { type RedisBackendOptions, type ResolvedRedisOptions, resolveOptions } from './options.js';
 import {
@@ -90,7 +92,7 @@ const FENCED: ReadonlySet<ScriptName> = new Set<ScriptName>([
   'remove',
   'priority',
 ]);
-/** How long a call waits for its own events to come back (subscriber down) before it resolves anyway. */
+/** How long a call waits for its own events to reach the listeners (reader down) before it resolves anyway. */
 const FENCE_WAIT_MS = 1000;
 /** Scripts take numbers: "no limit" becomes one no clock or count reaches. */
 const NO_LIMIT = 1e15;
@@ -143,10 +145,7 @@ export class RedisBackend implements Backend {
   /** The ARGV every script reads first (lib.lua), with the clock reading at index 1. */
   private readonly common: (string | number)[];
   private reaper: NodeJS.Timeout | undefined;
-  /** This backend's fence messages start with it; every other process ignores them. */
-  private readonly fenceTag = `~${randomBytes(6).toString('hex')}:`;
-  private fenceCount = 0;
-  private readonly fences = new Map<string, () => void>();
+  private readonly reader: EventReader;
 
   constructor(options: RedisBackendOptions = {}) {
     this.options = resolveOptions(options);
@@ -158,9 +157,14 @@ export class RedisBackend implements Backend {
       name: this.keys.prefix,
       connectTimeoutMs: this.options.connectTimeoutMs,
       onError: this.options.onError,
-      channel: this.keys.events,
-      onMessage: (message) => this.onMessage(message),
+      startEvents: (client) => this.reader.start(client),
+      drainEvents: () => this.drainEvents(),
     });
+    this.reader = new EventReader(
+      this.keys.events,
+      (events) => this.onEvents(events),
+      this.options.onError,
+    );
     this.work = new WorkSignal(
       () => this.link.blocking(),
       this.keys.wake,
@@ -180,6 +184,7 @@ export class RedisBackend implements Backend {
     this.common.push(...rule(retention.completed), ...rule(retention.failed));
     this.common.push(...rule(retention.cancelled), leaseMs);
     this.common.push(this.options.agingNormalMs, this.options.agingLowMs);
+    this.common.push(this.options.events.maxCount);
   }
 
   /** The queue's key prefix, `jd:{queue}:`: every key of this queue starts with it. */
@@ -284,11 +289,14 @@ export class RedisBackend implements Backend {
   async get(id: string): Promise<Job | undefined> {
     const record = await this.link.run((client) =>
       client.hgetall(this.keys.job(id)).catch((error: unknown) => {
-        if (!(error instanceof Error) || !error.message.startsWith('WRONGTYPE')) throw error;
-        const message = `the record of job "${id}" in Redis is not a hash`;
-        throw new DispatchError('MALFORMED_RECORD', message, { jobId: id, cause: error });
+        throw notAHash(id, error);
       }),
     );
+    return this.stored(id, record);
+  }
+
+  /** A record as HGETALL returned it, decoded (see `get`). */
+  private stored(id: string, record: Record<string, string>): Job | undefined {
     const stored = decodeRecord(id, rawFromFlat(Object.entries(record).flat()));
     if (stored === undefined || !this.kept(stored.job, this.options.now())) return undefined;
     if (stored.problem !== undefined && stored.job.error?.code !== 'MALFORMED_RECORD') {
@@ -412,14 +420,40 @@ export class RedisBackend implements Backend {
     return { high: Number(high ?? 0), normal: Number(normal ?? 0), low: Number(low ?? 0) };
   }
 
-  async publish(event: JobEvent): Promise<void> {
+  async publish(event: NewJobEvent): Promise<void> {
+    const max = this.options.events.maxCount;
     await this.link.run((client) =>
-      publishOnQueueNode(client, this.keys.seq, this.keys.events, JSON.stringify(event)),
+      client.xadd(this.keys.events, 'MAXLEN', '~', max, '0-*', 'e', JSON.stringify(event)),
     );
   }
 
   subscribe(listener: JobEventListener): () => void {
     return this.hub.add(listener);
+  }
+
+  readEvents(after: string, limit: number, jobId?: string): Promise<EventPage> {
+    const { events } = this.keys;
+    return this.link.run((client) =>
+      readLog(client, events, after, limit, jobId, this.options.onError),
+    );
+  }
+
+  /** The record and the newest log entry, in one MULTI: the record reflects exactly the log up to it. */
+  async snapshot(id: string): Promise<JobSnapshot> {
+    const replies = await this.link.run((client) =>
+      client
+        .multi()
+        .hgetall(this.keys.job(id))
+        .xrevrange(this.keys.events, '+', '-', 'COUNT', 1)
+        .exec(),
+    );
+    const [[recordError, record], [logError, newest]] = replies as [
+      [Error | null, Record<string, string>],
+      [Error | null, [string, string[]][]],
+    ];
+    if (recordError) throw notAHash(id, recordError);
+    if (logError) throw logError;
+    return { job: this.stored(id, record), position: newest[0]?.[0] ?? EMPTY_LOG };
   }
 
   /**
@@ -433,23 +467,20 @@ export class RedisBackend implements Backend {
     await this.link.close(async () => {
       await Promise.all([this.submits.flush(), this.finishes.flush()]);
     });
+    this.reader.stop();
   }
 
-  private onMessage(message: string): void {
-    if (message.startsWith('~')) {
-      // A fence: this backend's releases the call that sent it; another process's is not ours.
-      this.fences.get(message)?.();
-      return;
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(message);
-    } catch (cause) {
-      const text = `an event on ${this.keys.events} is not JSON: ${message.slice(0, 80)}`;
-      this.options.onError(new DispatchError('MALFORMED_RECORD', text, { cause }));
-      return;
-    }
-    for (const event of (Array.isArray(parsed) ? parsed : [parsed]) as JobEvent[]) {
+  /** Resolves once every event in the log now has reached this process's listeners. */
+  private async drainEvents(): Promise<void> {
+    const newest = await this.link.run((client) =>
+      client.xrevrange(this.keys.events, '+', '-', 'COUNT', 1),
+    );
+    const id = newest[0]?.[0];
+    if (id !== undefined) await this.reader.reached(id, FENCE_WAIT_MS);
+  }
+
+  private onEvents(events: readonly JobEvent[]): void {
+    for (const event of events) {
       // A job due later, announced by any process: this one's idle workers wake up for it too.
       if (event.type === 'scheduled' && typeof event.runAt === 'number') {
         this.work.dueIn(event.runAt - this.options.now());
@@ -465,12 +496,11 @@ export class RedisBackend implements Backend {
   }
 
   /**
-   * Runs a script. A script in FENCED resolves only once the events it published have reached
-   * this process's listeners, as they would in process: right after the script, on the same
-   * connection, goes a PUBLISH of a fence (a tag of this backend) on the queue's channel; the
-   * subscriber receives messages in publication order, so when the fence arrives the script's
-   * events have been handed to the listeners. Bounded by FENCE_WAIT_MS should the subscriber be
-   * down.
+   * Runs a script. A script in FENCED resolves only once the events it wrote have reached this
+   * process's listeners, as they would in process: right after the script, on the same
+   * connection, goes an XREVRANGE of the log's newest entry (at least the script's last event);
+   * the call resolves once the reader has delivered that entry. Bounded by FENCE_WAIT_MS should
+   * the reader be down.
    */
   private run(
     name: ScriptName,
@@ -489,32 +519,17 @@ export class RedisBackend implements Backend {
       return this.link.run((client) => runScript(client, name, this.keys, common, args));
     }
     return this.link.run(async (client) => {
-      // Closed (a one-shot connection, no subscriber): nothing to wait for.
+      // Closed (a one-shot connection, no reader): nothing to wait for.
       if (!this.link.isOpen) return runScript(client, name, this.keys, common, args);
-      let arrived: Promise<void> = Promise.resolve();
+      let newest: Promise<[string, string[]][] | undefined> = Promise.resolve(undefined);
       const reply = await runScript(client, name, this.keys, common, args, () => {
-        const tag = this.fenceTag + String(++this.fenceCount);
-        arrived = this.fence(tag);
-        publishOnQueueNode(client, this.keys.seq, this.keys.events, tag).catch(() =>
-          this.fences.get(tag)?.(),
-        );
+        newest = client
+          .xrevrange(this.keys.events, '+', '-', 'COUNT', 1)
+          .catch(() => undefined);
       });
-      await arrived;
+      const id = (await newest)?.[0]?.[0];
+      if (id !== undefined) await this.reader.reached(id, FENCE_WAIT_MS);
       return reply;
-    });
-  }
-
-  /** Resolves when the fence `tag` comes back on the subscriber, or after FENCE_WAIT_MS. */
-  private fence(tag: string): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const fences = this.fences;
-      const release = (): void => {
-        clearTimeout(timer);
-        fences.delete(tag);
-        resolve();
-      };
-      const timer = setTimeout(release, FENCE_WAIT_MS);
-      fences.set(tag, release);
     });
   }
 
@@ -666,6 +681,12 @@ export class RedisBackend implements Backend {
     this.finishes.add({ id, token, outcome, now: this.options.now() }).catch(this.options.onError);
     return undefined;
   }
+}
+
+function notAHash(id: string, error: unknown): unknown {
+  if (!(error instanceof Error) || !error.message.startsWith('WRONGTYPE')) return error;
+  const message = `the record of job "${id}" in Redis is not a hash`;
+  return new DispatchError('MALFORMED_RECORD', message, { jobId: id, cause: error });
 }
 
 /**

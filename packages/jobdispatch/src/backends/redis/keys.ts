@@ -12,7 +12,7 @@
  * with the functions of `luaKeyPrelude()`, rendered from the same suffixes, so the two never
  * disagree.
  *
- * Fixed keys (KEYS[1..8]):
+ * Fixed keys (KEYS[1..9]):
  *   jd:{q}:seq       string  INCR counter: queue order (a queued entry's score) and fencing tokens
  *   jd:{q}:counts    hash    "0" | "1" | "2" -> jobs queued at that level (capacity, stats);
  *                            "type:<name>" -> jobs of that type queued (all levels);
@@ -27,7 +27,18 @@
  *                            paused type (the claim script reads it)
  *   jd:{q}:corrupt   list    JSON notes {at, key, reason, movedTo?} of what a script could not
  *                            read and moved aside (newest first, the last 1000 kept)
- *   jd:{q}:events    channel pub/sub channel of the queue's events (JSON); not a key
+ *   jd:{q}:events    stream  the queue's event log: one entry per event, field `e` holding the
+ *                            event's JSON (without its id: the entry id is the event's `id`).
+ *                            Written only by lib.lua's done() (and `publish` for `stuck`), with
+ *                            ids `0-*`: Redis gives each entry the next sequence number, so ids
+ *                            are contiguous (0-1, 0-2, ...) and a reader knows exactly whether
+ *                            entries after its position were trimmed (a gap) from the first entry
+ *                            it gets back. (Needs Redis 7.0 for `0-*`.) Trimmed by approximate
+ *                            MAXLEN to `events.maxCount` (whole nodes: up to ~100 more kept).
+ *                            Chosen over pub/sub because a reader resumes after the last id it
+ *                            saw (XREAD BLOCK), across reconnects, and `events({ after })` and
+ *                            `watch()` replay from it; the jobId and type lead the JSON, so a
+ *                            filtered read skips other jobs' entries without parsing them.
  *
  * Per job, per type, per status (built in the scripts):
  *   jd:{q}:j:<id>             hash  one job record (fields: see record.ts)
@@ -85,7 +96,7 @@ export interface QueueKeys {
   readonly types: string;
   readonly pause: string;
   readonly corrupt: string;
-  /** The pub/sub channel (not a key, but named like one so it is recognisably the queue's). */
+  /** The event log (a stream). */
   readonly events: string;
   job(id: string): string;
   dedup(key: string): string;
@@ -113,11 +124,11 @@ export function queueKeys(queue: string): QueueKeys {
     types: prefix + SUFFIX.types,
     pause: prefix + SUFFIX.pause,
     corrupt: prefix + SUFFIX.corrupt,
+    events: prefix + SUFFIX.events,
   };
   return {
     prefix,
     ...fixed,
-    events: prefix + SUFFIX.events,
     job: (id) => prefix + SUFFIX.job + id,
     dedup: (key) => prefix + SUFFIX.dedup + key,
     levelTypes: (level) => prefix + SUFFIX.levelTypes + String(level),
@@ -134,6 +145,7 @@ export function queueKeys(queue: string): QueueKeys {
       fixed.types,
       fixed.pause,
       fixed.corrupt,
+      fixed.events,
     ],
   };
 }
@@ -147,10 +159,10 @@ export function luaKeyPrelude(): string {
   return [
     'local SEQ, COUNTS, LEASES, DUE = KEYS[1], KEYS[2], KEYS[3], KEYS[4]',
     'local WAKE, TYPES, PAUSE, CORRUPT = KEYS[5], KEYS[6], KEYS[7], KEYS[8]',
+    'local EVENT_LOG = KEYS[9]',
     // Derived from a declared key (not taken from ARGV): every key a script builds shares the
     // declared keys' hash tag, so Redis Cluster finds it in the slot the call was routed to.
     `local PREFIX = string.sub(SEQ, 1, #SEQ - ${SUFFIX.seq.length})`,
-    `local CHANNEL = PREFIX .. '${SUFFIX.events}'`,
     `local function jobKey(id) return PREFIX .. '${SUFFIX.job}' .. id end`,
     `local function dedupKey(key) return PREFIX .. '${SUFFIX.dedup}' .. key end`,
     `local function typesKey(level) return PREFIX .. '${SUFFIX.levelTypes}' .. level end`,

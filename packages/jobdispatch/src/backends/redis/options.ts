@@ -10,6 +10,7 @@ import {
 } from '../../backend.js';
 import { checkAging, checkCapacity, invalidArgument } from '../../errors.js';
 import { DEFAULT_CAPACITY_PER_LEVEL } from '../../priority-queue.js';
+import { type EventLogOptions, type ResolvedEventLog, resolveEventLog } from '../../event-log.js';
 import { resolveRetention } from '../../retention.js';
 import { type ConnectionSource, type RedisConnection, resolveConnection } from './client.js';
 
@@ -51,6 +52,8 @@ export interface RedisBackendOptions {
   readonly dedupTtlMs?: number;
   /** How long, and how many, finished records the queue keeps (see `RetentionOptions`). */
   readonly retention?: RetentionOptions;
+  /** How many events the queue's log (a Redis Stream) keeps. Default 10,000. */
+  readonly events?: EventLogOptions;
   /**
    * The clock for records, due times, dedup, retention and aging (only leases use the Redis
    * server's, the one clock every process shares).
@@ -79,6 +82,7 @@ export interface ResolvedRedisOptions {
   readonly agingLowMs: number;
   readonly dedupTtlMs: number;
   readonly retention: ResolvedRetention;
+  readonly events: ResolvedEventLog;
   readonly now: () => number;
   readonly setTimer: (callback: () => void, ms: number) => () => void;
   readonly connectTimeoutMs: number;
@@ -102,6 +106,7 @@ export function resolveOptions(options: RedisBackendOptions): ResolvedRedisOptio
     agingLowMs: aging('maxWaitMs.low', options.maxWaitMs?.low),
     dedupTtlMs,
     retention: resolveRetention(options.retention),
+    events: resolveEventLog(options.events),
     now: options.now ?? Date.now,
     setTimer: options.setTimer ?? realTimer,
     connectTimeoutMs: atLeast(

@@ -7,7 +7,8 @@ Common ARGV (scripts.ts passes them first, the script's own arguments follow fro
   1 key prefix, 2 now (ms, the backend's clock), 3 capacityPerLevel, 4 dedupTtlMs,
   5-10 retention: completed maxAgeMs, maxCount, failed maxAgeMs, maxCount, cancelled maxAgeMs,
        maxCount (duplicated records follow the completed rule), 11 leaseMs,
-  12 aging limit for normal (ms, 0 = off), 13 aging limit for low (ms, 0 = off)
+  12 aging limit for normal (ms, 0 = off), 13 aging limit for low (ms, 0 = off),
+  14 events kept in the event log (approximate MAXLEN)
 
 Invariants kept by these helpers (see keys.ts for the indexes):
 - A queued job has exactly one live entry "<seq>:<id>" in the list q:<level>:<type>, and its
@@ -29,8 +30,8 @@ Invariants kept by these helpers (see keys.ts for the indexes):
 - A script reads and checks everything it uses before it writes: what it cannot read (a key of
   the wrong type, a record missing a field it needs) is moved aside (`corrupt`, see `moveAside`)
   and the script goes on with the next job.
-- Every event is collected and published once, at the end of the script (`done()`), on the
-  queue's channel: one message per script, so subscribers see events in the order of operations.
+- Every event is collected and appended at the end of the script (`done()`) to the queue's event
+  log (EVENT_LOG, a stream; keys.ts), one entry each, in the order of operations.
 - Writes that a script may batch (index adds and removals, count deltas) are buffered and applied
   by `done()`, or earlier by `flushIndexes()` when the script reads the indexes afterwards.
 ]]
@@ -46,7 +47,8 @@ local RETAIN = {
 RETAIN.duplicated = RETAIN.completed
 local LEASE_MS = tonumber(ARGV[11])
 local AGING = { [0] = tonumber(ARGV[13]), [1] = tonumber(ARGV[12]), [2] = 0 }
-local A = 13
+local EVENTS_KEPT = tonumber(ARGV[14])
+local A = 14
 local FINISHED = { completed = true, failed = true, cancelled = true, duplicated = true }
 local SWEEP_LIMIT = 100
 
@@ -461,11 +463,12 @@ local function done()
     if delta ~= 0 then redis.call('HINCRBY', COUNTS, field, delta) end
   end
   COUNT_DELTA = {}
-  if #EVENTS == 1 then
-    redis.call('PUBLISH', CHANNEL, EVENTS[1])
-  elseif #EVENTS > 1 then
-    redis.call('PUBLISH', CHANNEL, '[' .. table.concat(EVENTS, ',') .. ']')
+  -- `0-*`: the next sequence number, so ids are contiguous (keys.ts). Approximate MAXLEN trims
+  -- whole nodes only, at almost no cost per entry.
+  for i = 1, #EVENTS do
+    redis.call('XADD', EVENT_LOG, 'MAXLEN', '~', EVENTS_KEPT, '0-*', 'e', EVENTS[i])
   end
+  EVENTS = {}
 end
 
 -- Moving jobs on time: shared by reap.lua, promote.lua and claim.lua ----------------------------
