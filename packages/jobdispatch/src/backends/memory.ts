@@ -502,7 +502,7 @@ export class MemoryBackend implements Backend {
     try {
       return Promise.resolve(this.log.read(after, limit, jobId));
     } catch (error) {
-      return Promise.reject(error);
+      return Promise.reject(error as Error); // INVALID_ARGUMENT naming `after`
     }
   }
 
