@@ -6,6 +6,7 @@
 import { describe } from 'node:test';
 import { dedupAndCancelContract } from './dedup-cancel.contract.js';
 import { definedJobsContract } from './defined-jobs.contract.js';
+import { eventLogContract } from './event-log.contract.js';
 import { type MakeBackend, createHarness } from './harness.js';
 import { progressAndSettingsContract } from './progress-settings.contract.js';
 import { recordsContract } from './records.contract.js';
@@ -27,5 +28,6 @@ export function runDispatcherContract(label: string, makeBackend: MakeBackend): 
     timeoutsContract(harness);
     waitOptionsContract(harness);
     definedJobsContract(harness);
+    eventLogContract(harness);
   });
 }

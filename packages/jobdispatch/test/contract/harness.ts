@@ -8,6 +8,7 @@ import {
   type Backend,
   Dispatcher,
   type DispatcherOptions,
+  type EventLogOptions,
   type RetentionOptions,
 } from '../../src/index.js';
 
@@ -18,13 +19,14 @@ export interface BackendOptions {
   readonly now?: () => number;
   readonly dedupTtlMs?: number;
   readonly retention?: RetentionOptions;
+  readonly events?: EventLogOptions;
 }
 
 export type MakeBackend = (options: BackendOptions) => Backend | Promise<Backend>;
 
 export type ContractOptions = Omit<
   DispatcherOptions,
-  'backend' | 'capacityPerLevel' | 'maxWaitMs' | 'dedupTtlMs' | 'retention'
+  'backend' | 'capacityPerLevel' | 'maxWaitMs' | 'dedupTtlMs' | 'retention' | 'events'
 > &
   BackendOptions;
 
@@ -57,12 +59,13 @@ export function createHarness(makeBackend: MakeBackend): Harness {
     makeBackend,
     adopt,
     async make(options = {}) {
-      const { capacityPerLevel, maxWaitMs, dedupTtlMs, retention, ...rest } = options;
+      const { capacityPerLevel, maxWaitMs, dedupTtlMs, retention, events, ...rest } = options;
       const backend = await makeBackend({
         ...(capacityPerLevel !== undefined && { capacityPerLevel }),
         ...(maxWaitMs !== undefined && { maxWaitMs }),
         ...(dedupTtlMs !== undefined && { dedupTtlMs }),
         ...(retention !== undefined && { retention }),
+        ...(events !== undefined && { events }),
         ...(options.now !== undefined && { now: options.now }),
       });
       const dispatcher = new Dispatcher({ ...rest, backend });
