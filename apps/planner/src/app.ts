@@ -60,6 +60,8 @@ export interface AppDeps {
   readonly limits?: Partial<HttpLimits>;
   /** How often an open SSE stream re-reads its job's record (default SSE_RECHECK_MS, 15 s). */
   readonly sseRecheckMs?: number;
+  /** How often an open SSE stream sends a heartbeat comment (default SSE_HEARTBEAT_MS, 15 s). */
+  readonly sseHeartbeatMs?: number;
 }
 
 export interface RouteHelpers {
@@ -162,6 +164,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     dispatcher: deps.dispatcher,
     requireAdmin: helpers.requireAdmin,
     ...(deps.sseRecheckMs !== undefined && { sseRecheckMs: deps.sseRecheckMs }),
+    ...(deps.sseHeartbeatMs !== undefined && { sseHeartbeatMs: deps.sseHeartbeatMs }),
   });
   queueRoutes(app, { dispatcher: deps.dispatcher, requireAdmin: helpers.requireAdmin });
   dashboardRoutes(app, { dispatcher: deps.dispatcher, requireAdmin: helpers.requireAdmin });

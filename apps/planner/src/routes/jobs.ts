@@ -1,20 +1,19 @@
 /**
  * The jobs API: the list of jobs by status, a job's record, its live events as server-sent
- * events, and the admin operations on one job: cancel, retry and delete.
+ * events (job-events.ts), and the admin operations on one job: cancel, retry and delete.
  */
 import type { FastifyInstance } from 'fastify';
 import {
   type Dispatcher,
   type Job,
-  type JobEvent,
   JobStatus,
   LIST_STATUS_ORDER,
   type ListableStatus,
   MAX_LIST_LIMIT,
-  isFinalStatus,
 } from 'jobdispatch';
 import { HttpError } from '../http-errors.js';
 import { adminFirst } from './admin-first.js';
+import { jobEventsRoute } from './job-events.js';
 
 /** The public view of a job record. */
 export function jobView(job: Job): Record<string, unknown> {
@@ -76,8 +75,10 @@ const idParams = {
 export interface JobRoutesDeps {
   readonly dispatcher: Dispatcher;
   readonly requireAdmin: (authorization: string | undefined) => void;
-  /** Default SSE_RECHECK_MS. */
+  /** Default SSE_RECHECK_MS (job-events.ts). */
   readonly sseRecheckMs?: number;
+  /** Default SSE_HEARTBEAT_MS (job-events.ts). */
+  readonly sseHeartbeatMs?: number;
 }
 
 const listQuery = {
@@ -130,7 +131,6 @@ function parseLimit(value: string | undefined): number | undefined {
 
 export function jobRoutes(app: FastifyInstance, deps: JobRoutesDeps): void {
   const { dispatcher } = deps;
-  const recheckMs = deps.sseRecheckMs ?? SSE_RECHECK_MS;
   // Open streams end when the app closes: a stream on a job that never ends must not hold close().
   const streams = new Set<AbortController>();
   app.addHook('preClose', (done) => {
@@ -238,95 +238,13 @@ export function jobRoutes(app: FastifyInstance, deps: JobRoutesDeps): void {
     },
   );
 
-  app.get<{ Params: { id: string } }>(
-    '/v1/jobs/:id/events',
-    {
-      schema: {
-        summary: "A job's progress and status as server-sent events, until it ends",
-        params: idParams,
-      },
-    },
-    async (request, reply) => {
-      // Before any await: a client that leaves while the record is read must not leave a
-      // subscription behind (it would receive every event of the queue until the job ended).
-      const controller = new AbortController();
-      streams.add(controller);
-      controller.signal.addEventListener('abort', () => streams.delete(controller));
-      reply.raw.once('close', () => controller.abort());
-      if (request.raw.socket.destroyed) controller.abort();
-      try {
-        let job = await found(dispatcher, request.params.id);
-        // A duplicated job joined another execution: follow that one.
-        if (job.duplicateOf !== undefined) job = (await dispatcher.get(job.duplicateOf)) ?? job;
-        const events = dispatcher.events({ signal: controller.signal });
-        reply.hijack();
-        const raw = reply.raw;
-        if (controller.signal.aborted) {
-          raw.destroy();
-          return;
-        }
-        raw.writeHead(200, {
-          'content-type': 'text/event-stream',
-          'cache-control': 'no-cache',
-          connection: 'keep-alive',
-        });
-        const send = (type: string, data: unknown): void => {
-          if (!raw.destroyed) raw.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
-        };
-        // Re-read after subscribing, so no event between the first read and the subscription is lost.
-        // (Headers are sent: a failed read here falls back to the first one, never an open hang.)
-        const current = (await dispatcher.get(job.id).catch(() => undefined)) ?? job;
-        send('status', jobView(current));
-        if (!isFinalStatus(current.status)) {
-          const recheck = setInterval(() => {
-            void recheckRecord(dispatcher, current.id).then((ended) => {
-              if (ended === undefined || controller.signal.aborted) return;
-              send(ended.type, ended.data);
-              controller.abort();
-            });
-          }, recheckMs);
-          try {
-            for await (const event of events) {
-              if (event.type === 'gap' || event.jobId !== current.id) continue;
-              send(event.type, eventView(event));
-              if (STREAM_ENDS.has(event.type)) break;
-            }
-          } finally {
-            clearInterval(recheck);
-          }
-        }
-        raw.end();
-      } finally {
-        controller.abort(); // also after a 404: the stream is no longer open
-      }
-    },
-  );
-}
-
-/**
- * While a stream is open, its job's record is read again this often: a record that disappeared
- * (deleted, or lost in a failover) ends the stream with an `error` event (JOB_NOT_FOUND); one that
- * ended without its final event reaching this process ends it with a `status` event.
- */
-export const SSE_RECHECK_MS = 15_000;
-
-async function recheckRecord(
-  dispatcher: Dispatcher,
-  id: string,
-): Promise<{ type: string; data: unknown } | undefined> {
-  let job: Job | undefined;
-  try {
-    job = await dispatcher.get(id);
-  } catch {
-    return undefined; // unreadable right now: look again next time
-  }
-  if (job === undefined) {
-    return {
-      type: 'error',
-      data: { code: 'JOB_NOT_FOUND', message: `the record of job "${id}" is gone` },
-    };
-  }
-  return isFinalStatus(job.status) ? { type: 'status', data: jobView(job) } : undefined;
+  jobEventsRoute(app, {
+    dispatcher,
+    streams,
+    view: jobView,
+    ...(deps.sseRecheckMs !== undefined && { recheckMs: deps.sseRecheckMs }),
+    ...(deps.sseHeartbeatMs !== undefined && { heartbeatMs: deps.sseHeartbeatMs }),
+  });
 }
 
 async function found(dispatcher: Dispatcher, id: string): Promise<Job> {
@@ -334,20 +252,3 @@ async function found(dispatcher: Dispatcher, id: string): Promise<Job> {
   if (job === undefined) throw new HttpError('NOT_FOUND', `no job with id "${id}"`);
   return job;
 }
-
-function eventView(event: JobEvent): Record<string, unknown> {
-  return {
-    ...event,
-    at: iso(event.at),
-    ...(event.runAt !== undefined && { runAt: iso(event.runAt) }),
-  };
-}
-
-/** The events after which a job's stream has nothing more to say (a removed job has no record). */
-const STREAM_ENDS: ReadonlySet<JobEvent['type']> = new Set<JobEvent['type']>([
-  'completed',
-  'failed',
-  'cancelled',
-  'duplicated',
-  'removed',
-]);
