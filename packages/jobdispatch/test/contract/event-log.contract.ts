@@ -200,8 +200,10 @@ export function eventLogContract({ make }: Harness): void {
       await started;
       const iterator = d.watch('w', { signal: bounded() });
       const first = await iterator.next();
-      assert.equal(first.value?.type, 'snapshot');
-      if (first.value?.type === 'snapshot') assert.equal(first.value.job.status, 'running');
+      assert.ok(first.done !== true);
+      const snapshot: WatchEvent = first.value;
+      assert.equal(snapshot.type, 'snapshot');
+      if (snapshot.type === 'snapshot') assert.equal(snapshot.job.status, 'running');
       await d.submit({ id: 'other', name: 'T' });
       gate.resolve();
       const rest: WatchEvent[] = [];
