@@ -43,11 +43,12 @@ import {
 } from '../priority-queue.js';
 import { resolveRetention } from '../retention.js';
 import { type FinishedStatus, KeptRecord } from './memory/kept-record.js';
+import { LiveRecord, asJob } from './memory/live-record.js';
 import { StatusIndex } from './memory/status-index.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-/** A record that is not finished: mutable, as its job moves. */
-type JobRecord = Mutable<Job> & { queuedAt: number; order: number };
+/** A record that is not finished: mutable, as its job moves (see `LiveRecord`). */
+type JobRecord = LiveRecord;
 /** Live records, and finished ones in their compact form. */
 type StoredRecord = JobRecord | KeptRecord;
 
@@ -140,24 +141,14 @@ export class MemoryBackend implements Backend {
     const original = job.dedupKey === undefined ? undefined : this.liveExecution(job.dedupKey, now);
     if (original !== undefined) return Promise.resolve(this.recordDuplicate(job, original, now));
     if (job.runAt !== undefined && job.runAt > now) {
-      const record = toRecord(job, {
-        status: JobStatus.Scheduled,
-        updatedAt: now,
-        queuedAt: now,
-        order: this.nextOrder++,
-      });
+      const record = new LiveRecord(job, JobStatus.Scheduled, now, this.nextOrder++);
       this.adopt(record);
       this.scheduled.add(record);
       this.emit(record, 'scheduled', now, { runAt: record.runAt as number });
       this.armWake();
       return Promise.resolve({ kind: 'scheduled', job: snapshot(record) });
     }
-    const record = toRecord(job, {
-      status: JobStatus.Queued,
-      updatedAt: now,
-      queuedAt: now,
-      order: 0,
-    });
+    const record = new LiveRecord(job, JobStatus.Queued, now, 0);
     if (!this.enqueue(record, false)) {
       return Promise.reject(queueFull(job.priority, this.queue.capacityPerLevel, job.id));
     }
@@ -187,7 +178,7 @@ export class MemoryBackend implements Backend {
       record.attempts += 1;
       record.startedAt = now;
       record.updatedAt = now;
-      delete record.progress;
+      record.progress = undefined;
       record.order = this.nextOrder++;
       this.running.add(record);
       const token = String(++this.tokens);
@@ -396,13 +387,8 @@ export class MemoryBackend implements Backend {
       progress: _progress,
       ...job
     } = kept.toJob(this.epoch);
-    const record = toRecord(job, {
-      status: JobStatus.Queued,
-      attemptsAtRequeue: job.attempts,
-      queuedAt: now,
-      updatedAt: now,
-      order: 0,
-    });
+    const record = new LiveRecord(job, JobStatus.Queued, now, 0);
+    record.attemptsAtRequeue = job.attempts;
     this.records.set(id, record);
     this.enqueue(record, false);
     const key = record.dedupKey;
@@ -542,7 +528,7 @@ export class MemoryBackend implements Backend {
 
   /** Puts a record in the queue and the queued index; false (nothing done) when its level is full. */
   private enqueue(record: JobRecord, force: boolean, front = false): boolean {
-    if (!this.queue.enqueue(record, { force, front })) return false;
+    if (!this.queue.enqueue(asJob(record), { force, front })) return false;
     record.order = front ? --this.frontOrder : this.nextOrder++;
     this.queued.add(record);
     return true;
@@ -620,13 +606,8 @@ export class MemoryBackend implements Backend {
         this.emit(original, 'promoted', now, { fromPriority: from });
       }
     }
-    const record = toRecord(job, {
-      status: JobStatus.Duplicated,
-      duplicateOf: original.id,
-      updatedAt: now,
-      queuedAt: now,
-      order: 0,
-    });
+    const record = new LiveRecord(job, JobStatus.Duplicated, now, 0);
+    record.duplicateOf = original.id;
     this.records.set(record.id, record);
     this.retire(record, now);
     this.emit(record, 'duplicated', now, { duplicateOf: original.id });
@@ -641,7 +622,7 @@ export class MemoryBackend implements Backend {
     record.finishedAt = now;
     record.updatedAt = now;
     const status = record.status as FinishedStatus;
-    const kept = new KeptRecord(record, this.nextOrder++, this.epoch);
+    const kept = new KeptRecord(asJob(record), this.nextOrder++, this.epoch);
     this.records.set(record.id, kept);
     const index = this.finished[status];
     const rule = this.retention[status];
@@ -740,22 +721,8 @@ export class MemoryBackend implements Backend {
   }
 }
 
-/**
- * A job's record: a copy of the job with the given fields. Not `{ ...job, queuedAt }`: on the V8
- * of Node 20, an object spread followed by a property its source lacks gets a hidden class of its
- * own, so every record would carry a private map and descriptor array (about 400 bytes, kept as
- * long as the record) and every property access on records would go megamorphic.
- */
-function toRecord(
-  job: Job,
-  fields: Partial<JobRecord> & Pick<JobRecord, 'queuedAt' | 'order'>,
-): JobRecord {
-  return Object.assign({}, job, fields);
-}
-
 function snapshot(record: JobRecord): Job {
-  const { queuedAt: _queuedAt, order: _order, ...job } = record;
-  return job;
+  return record.toJob();
 }
 
 /**
