@@ -92,10 +92,11 @@ export class MemoryBackend implements Backend {
   );
   private readonly running = new StatusIndex<JobRecord>(byOrder, { lazy: true });
   private readonly finished: Record<FinishedStatus, StatusIndex<KeptRecord>> = {
-    completed: new StatusIndex<KeptRecord>(byOrder),
-    failed: new StatusIndex<KeptRecord>(byOrder),
-    cancelled: new StatusIndex<KeptRecord>(byOrder),
-    duplicated: new StatusIndex<KeptRecord>(byOrder),
+    // Records enter these in `order`, which counts up as they finish: see `appended`.
+    completed: new StatusIndex<KeptRecord>(byOrder, { appended: true }),
+    failed: new StatusIndex<KeptRecord>(byOrder, { appended: true }),
+    cancelled: new StatusIndex<KeptRecord>(byOrder, { appended: true }),
+    duplicated: new StatusIndex<KeptRecord>(byOrder, { appended: true }),
   };
   private readonly retention: Record<FinishedStatus, Required<ResolvedRetention['completed']>>;
   private readonly dedupTtlMs: number;
