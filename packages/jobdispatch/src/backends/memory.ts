@@ -706,19 +706,14 @@ export class MemoryBackend implements Backend {
     record: { readonly id: string; readonly name: string; readonly priority: JobPriority },
     type: JobEvent['type'],
     at: number,
-    extra: Partial<Mutable<JobEvent>> = {},
+    extra?: Partial<Mutable<JobEvent>>,
   ): void {
     if (this.hub.size === 0) return;
     // Each call site passes the fields of its type (the contract suite checks them); the union
-    // cannot follow a `type` given as a variable.
-    this.hub.emit({
-      type,
-      jobId: record.id,
-      name: record.name,
-      priority: record.priority,
-      at,
-      ...extra,
-    } as JobEvent);
+    // cannot follow a `type` given as a variable. One literal, and the extra fields assigned onto
+    // it (when there are any), rather than a spread into a new object.
+    const event = { type, jobId: record.id, name: record.name, priority: record.priority, at };
+    this.hub.emit((extra === undefined ? event : Object.assign(event, extra)) as JobEvent);
   }
 }
 
