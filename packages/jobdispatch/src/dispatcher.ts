@@ -415,15 +415,9 @@ export class Dispatcher {
           await this.pauseLoop(1000);
           continue;
         }
-        for (const claim of claims) {
-          const run = this.slots.launch(claim);
-          // runJob never rejects; if it ever did, the slot must still free and the process live on.
-          const ended = (): void => this.slots.ended(run);
-          runJob(this.deps, run).then(ended, (error: unknown) => {
-            this.deps.reportError(error);
-            ended();
-          });
-        }
+        // runJob never rejects, and always ends the run (the slot frees, stop() sees it end).
+        for (const claim of claims)
+          void runJob(this.deps, this.slots.launch(claim), this.slots.ended);
         if (claims.length > 0) continue;
         // A slot that freed while the claim was in flight found no idle loop to wake, and its
         // type may have room now: claim again rather than sleep past it.

@@ -62,7 +62,8 @@ export class JobRun {
   private current: RunState = 'claimed';
   private controller: AbortController | undefined;
   private reason: DispatchError | undefined;
-  private readonly timers: NodeJS.Timeout[] = [];
+  /** Its timeout and stuck timers; made on the first (most runs have none). */
+  private timers: NodeJS.Timeout[] | undefined;
   private renewTimer: NodeJS.Timeout | undefined;
   private stuckAfterMs: number | undefined;
   private handlerDone = false;
@@ -71,8 +72,11 @@ export class JobRun {
     readonly claim: Claim,
     readonly workerId: number,
     private readonly deps: WorkerDeps,
-    /** Called once, when the handler has returned (or will never be called): the slot frees. */
-    private readonly onReturned: () => void,
+    /**
+     * Called once, when the handler has returned (or will never be called): the slot frees. One
+     * function for every run (the scheduler's), handed the run, so a run makes no closure.
+     */
+    private readonly onReturned: (run: JobRun) => void,
   ) {}
 
   get state(): RunState {
@@ -100,7 +104,7 @@ export class JobRun {
     if (this.current === 'running' && this.stuckAfterMs !== undefined) {
       const stuckAfterMs = this.stuckAfterMs;
       // A report, not work: it must not keep the process alive.
-      this.timers.push(setTimeout(() => this.reportStuck(stuckAfterMs), stuckAfterMs).unref());
+      this.timer(setTimeout(() => this.reportStuck(stuckAfterMs), stuckAfterMs).unref());
     }
   }
 
@@ -112,7 +116,7 @@ export class JobRun {
     this.current = 'running';
     this.stuckAfterMs = stuckAfterMs;
     if (timeoutMs !== undefined) {
-      this.timers.push(
+      this.timer(
         setTimeout(() => {
           if (this.reason !== undefined) return; // cancelled, lost or stopping: that reason rules
           this.abort('JOB_TIMEOUT', `job exceeded its timeout of ${timeoutMs} ms`);
@@ -154,7 +158,7 @@ export class JobRun {
     if (this.current === 'claimed' || this.current === 'running') this.current = 'returned';
     if (this.handlerDone) return;
     this.handlerDone = true;
-    this.onReturned();
+    this.onReturned(this);
   }
 
   /**
@@ -185,9 +189,13 @@ export class JobRun {
     this.abort('LEASE_LOST', 'the lease on this job was lost; another worker may run it');
   }
 
+  private timer(timer: NodeJS.Timeout): void {
+    (this.timers ??= []).push(timer);
+  }
+
   private stopTimers(): void {
-    for (const timer of this.timers.splice(0)) clearTimeout(timer);
-    clearInterval(this.renewTimer);
+    if (this.timers !== undefined) for (const timer of this.timers.splice(0)) clearTimeout(timer);
+    if (this.renewTimer !== undefined) clearInterval(this.renewTimer);
   }
 
   private reportStuck(stuckAfterMs: number): void {
@@ -211,15 +219,27 @@ export class JobRun {
 
 type HandlerResult = { ok: true; value: unknown } | { ok: false; error: unknown };
 
-/** Runs the job to its end and writes the outcome. Never rejects. */
-export async function runJob(deps: WorkerDeps, run: JobRun): Promise<void> {
+/**
+ * Runs the job to its end and writes the outcome, then calls `onEnded` (one function for every
+ * run, so that the caller makes no closure per job). Never rejects.
+ */
+export async function runJob(
+  deps: WorkerDeps,
+  run: JobRun,
+  onEnded: (run: JobRun) => void,
+): Promise<void> {
   try {
     await drive(deps, run);
   } catch (error) {
     deps.reportError(error);
   } finally {
-    run.returned();
-    run.end();
+    try {
+      run.returned();
+      run.end();
+    } catch (error) {
+      deps.reportError(error); // never expected; the slot must still free, the process live on
+    }
+    onEnded(run);
   }
 }
 
@@ -330,19 +350,35 @@ function isUnrecoverable(error: unknown): boolean {
 }
 
 function context(deps: WorkerDeps, run: JobRun): JobContext {
-  let last = -1;
-  return {
-    get signal() {
-      return run.signal;
-    },
-    workerId: run.workerId,
-    attempt: run.claim.job.attempts,
-    progress(percent: number, message?: string): Promise<void> {
-      checkProgress(percent, message, last);
-      last = percent;
-      if (!run.live) return Promise.resolve();
-      const progress = message === undefined ? { percent } : { percent, message };
-      return deps.backend.progress(run.claim, progress).catch(deps.reportError);
-    },
-  };
+  return new RunContext(deps, run);
+}
+
+/**
+ * A handler's `ctx`: one object per run, its methods on the prototype (no closures per job), its
+ * signal made only when read.
+ */
+class RunContext implements JobContext {
+  readonly workerId: number;
+  readonly attempt: number;
+  private last = -1;
+
+  constructor(
+    private readonly deps: WorkerDeps,
+    private readonly run: JobRun,
+  ) {
+    this.workerId = run.workerId;
+    this.attempt = run.claim.job.attempts;
+  }
+
+  get signal(): AbortSignal {
+    return this.run.signal;
+  }
+
+  progress(percent: number, message?: string): Promise<void> {
+    checkProgress(percent, message, this.last);
+    this.last = percent;
+    if (!this.run.live) return Promise.resolve();
+    const progress = message === undefined ? { percent } : { percent, message };
+    return this.deps.backend.progress(this.run.claim, progress).catch(this.deps.reportError);
+  }
 }
