@@ -745,6 +745,6 @@ function parseCursor(cursor: string): { status: ListableStatus; probe: StoredRec
   if (numbers.length !== (keyed ? 2 : 1)) return undefined;
   const probe = { name: '', order: numbers[keyed ? 1 : 0] } as Partial<JobRecord>;
   if (status === 'queued') probe.priority = numbers[0] as JobPriority;
-  if (status === 'scheduled') probe.runAt = numbers[0] as number;
+  if (status === 'scheduled') probe.runAt = numbers[0];
   return { status, probe: probe as JobRecord };
 }
