@@ -229,58 +229,90 @@ type HandlerResult = { ok: true; value: unknown } | { ok: false; error: unknown 
  * cancelled before it started, timeouts, failures and retries) go through the async steps below.
  */
 export function runJob(deps: WorkerDeps, run: JobRun, onEnded: (run: JobRun) => void): void {
-  const finished = (): void => end(deps, run, onEnded);
-  const failed = (error: unknown): void => {
-    deps.reportError(error);
-    finished();
-  };
-  try {
-    const job = run.claim.job;
-    const registration = deps.registry.get(job.name);
-    if (registration === undefined || run.abortCode === 'JOB_CANCELLED') {
-      preempted(deps, run, registration).then(finished, failed);
-      return;
-    }
-    const timeoutMs = job.timeoutMs ?? registration.options.timeoutMs;
-    let expiredWrite: Promise<void> | undefined;
-    run.start(timeoutMs, registration.options.stuckAfterMs, () => {
-      if (retriesLeft(job, registration) || !run.expire()) return;
-      const error = { code: 'JOB_TIMEOUT', message: `timed out after ${String(timeoutMs)} ms` };
-      expiredWrite = write(deps, run, { status: 'failed', error });
-    });
-    const returned = (result: HandlerResult): void => {
-      try {
-        run.returned();
-        let written: Promise<unknown> | undefined;
-        if (expiredWrite !== undefined) {
-          // Expired: the deadline's write is its end (a late result is dropped).
-          written = expiredWrite;
-        } else if (run.state !== 'returned') {
-          // Lost or abandoned: its end is not this run's to write.
-        } else if (result.ok && run.abortCode === undefined) {
-          written = deps.backend.finish(run.claim, { status: 'completed', result: result.value });
-        } else {
-          written = settleOrFail(deps, run, registration, timeoutMs, result);
-        }
-        if (written === undefined) finished();
-        else written.then(finished, failed);
-      } catch (error) {
-        failed(error);
-      }
-    };
-    let handled: Promise<unknown>;
+  new Execution(deps, run, onEnded).begin();
+}
+
+/**
+ * The steps of `runJob`, as methods: callbacks are small inline arrows calling them, so a run makes
+ * no named closure (under `tsx`, every named closure also costs a `defineProperty` of its name).
+ */
+class Execution {
+  private expiredWrite: Promise<void> | undefined;
+
+  constructor(
+    private readonly deps: WorkerDeps,
+    private readonly run: JobRun,
+    private readonly onEnded: (run: JobRun) => void,
+  ) {}
+
+  begin(): void {
+    const { deps, run } = this;
     try {
-      handled = Promise.resolve(registration.handler.execute(job, context(deps, run)));
+      const job = run.claim.job;
+      const registration = deps.registry.get(job.name);
+      if (registration === undefined || run.abortCode === 'JOB_CANCELLED') {
+        this.await(preempted(deps, run, registration));
+        return;
+      }
+      const timeoutMs = job.timeoutMs ?? registration.options.timeoutMs;
+      run.start(timeoutMs, registration.options.stuckAfterMs, () => {
+        if (retriesLeft(job, registration) || !run.expire()) return;
+        const error = { code: 'JOB_TIMEOUT', message: `timed out after ${String(timeoutMs)} ms` };
+        this.expiredWrite = write(deps, run, { status: 'failed', error });
+      });
+      let handled: Promise<unknown>;
+      try {
+        handled = Promise.resolve(registration.handler.execute(job, context(deps, run)));
+      } catch (error) {
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- what the handler threw, as it was
+        handled = Promise.reject(error);
+      }
+      handled.then(
+        (value: unknown) => this.returned(registration, timeoutMs, { ok: true, value }),
+        (error: unknown) => this.returned(registration, timeoutMs, { ok: false, error }),
+      );
     } catch (error) {
-      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- what the handler threw, as it was
-      handled = Promise.reject(error);
+      this.failed(error);
     }
-    handled.then(
-      (value: unknown) => returned({ ok: true, value }),
-      (error: unknown) => returned({ ok: false, error }),
+  }
+
+  /** The handler returned or threw: write the outcome that is this run's to write. */
+  private returned(
+    registration: Registration,
+    timeoutMs: number | undefined,
+    result: HandlerResult,
+  ): void {
+    const { deps, run } = this;
+    try {
+      run.returned();
+      if (this.expiredWrite !== undefined) {
+        this.await(this.expiredWrite); // expired: the deadline's write is its end
+      } else if (run.state !== 'returned') {
+        this.finished(); // lost or abandoned: its end is not this run's to write
+      } else if (result.ok && run.abortCode === undefined) {
+        this.await(deps.backend.finish(run.claim, { status: 'completed', result: result.value }));
+      } else {
+        this.await(settleOrFail(deps, run, registration, timeoutMs, result));
+      }
+    } catch (error) {
+      this.failed(error);
+    }
+  }
+
+  private await(written: Promise<unknown>): void {
+    written.then(
+      () => this.finished(),
+      (error: unknown) => this.failed(error),
     );
-  } catch (error) {
-    failed(error);
+  }
+
+  private finished(): void {
+    end(this.deps, this.run, this.onEnded);
+  }
+
+  private failed(error: unknown): void {
+    this.deps.reportError(error);
+    this.finished();
   }
 }
 
