@@ -82,7 +82,6 @@ export class MemoryBackend implements Backend {
   private readonly queue: PriorityJobQueue;
   private readonly records = new Map<string, StoredRecord>();
   private readonly dedup = new Map<string, string>();
-  private readonly leases = new Map<string, string>();
   private readonly queued = new StatusIndex<JobRecord>(
     (a, b) => b.priority - a.priority || a.order - b.order,
     { lazy: true },
@@ -183,7 +182,7 @@ export class MemoryBackend implements Backend {
       record.order = this.nextOrder++;
       this.running.add(record);
       const token = String(++this.tokens);
-      this.leases.set(record.id, token);
+      record.token = token;
       claims.push({ job: snapshot(record), token });
       this.emit(record, 'started', now, {
         attempt: record.attempts,
@@ -505,7 +504,7 @@ export class MemoryBackend implements Backend {
     const record = this.records.get(claim.job.id);
     if (record === undefined || record instanceof KeptRecord) return undefined;
     if (record.status !== JobStatus.Running) return undefined;
-    return this.leases.get(record.id) === claim.token ? record : undefined;
+    return record.token === claim.token ? record : undefined;
   }
 
   /** The time now, after moving due jobs to the queue and sweeping expired records. */
@@ -552,7 +551,7 @@ export class MemoryBackend implements Backend {
         return;
       case JobStatus.Running:
         this.running.delete(record);
-        this.leases.delete(record.id);
+        record.token = undefined;
         return;
       default:
         return; // new, or finished: a finished record is a KeptRecord, in no live structure

@@ -38,6 +38,8 @@ export class LiveRecord {
   queuedAt: number;
   /** Its place in its status index. */
   order: number;
+  /** While running: the token of its claim (see `Claim.token`). */
+  token: string | undefined;
 
   /** The record of `job`, now in `status`, updated and queued at `now`. */
   constructor(job: Job, status: JobStatus, now: number, order: number) {
@@ -64,6 +66,7 @@ export class LiveRecord {
     this.error = job.error;
     this.queuedAt = now;
     this.order = order;
+    this.token = undefined;
   }
 
   /** The job as callers see it: a snapshot, without the backend's own fields. */
