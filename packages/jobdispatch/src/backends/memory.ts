@@ -74,6 +74,9 @@ const realTimer: SetTimer = (callback, ms) => {
   return () => clearTimeout(timer);
 };
 
+/** Where a submit queues a job: the back of its level, within capacity (one object for all). */
+const AT_THE_BACK = { force: false, front: false } as const;
+
 const byOrder = (a: { order: number }, b: { order: number }): number => a.order - b.order;
 
 export class MemoryBackend implements Backend {
@@ -528,7 +531,8 @@ export class MemoryBackend implements Backend {
 
   /** Puts a record in the queue and the queued index; false (nothing done) when its level is full. */
   private enqueue(record: JobRecord, force: boolean, front = false): boolean {
-    if (!this.queue.enqueue(asJob(record), { force, front })) return false;
+    const placement = force || front ? { force, front } : AT_THE_BACK;
+    if (!this.queue.enqueue(asJob(record), placement)) return false;
     record.order = front ? --this.frontOrder : this.nextOrder++;
     this.queued.add(record);
     return true;
