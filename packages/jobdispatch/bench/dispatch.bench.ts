@@ -2,7 +2,7 @@
  * Dispatch benchmark (issues 2 and 12): this library against p-queue and fastq, measured in the
  * same run.
  *
- *   npm run bench              the full run (about four minutes on 2 idle cores)
+ *   npm run bench              the full run (about two to three minutes on a shared 2-core machine)
  *   npm run bench -- --smoke   every row with tiny counts (a few seconds); `npm test` runs it
  *
  * Every contender gets the same no-op async job body, the same seeded random priorities
