@@ -1,13 +1,14 @@
 /**
- * Dispatch benchmark (issue 2): this library against p-queue and fastq, measured in the same run.
+ * Dispatch benchmark (issues 2 and 12): this library against p-queue and fastq, measured in the
+ * same run.
  *
- *   npm run bench              the full run (about a minute and a half on 2 idle cores)
- *   npm run bench -- --smoke   every row with tiny counts (a second or two); `npm test` runs it
+ *   npm run bench              the full run (about two to three minutes on a shared 2-core machine)
+ *   npm run bench -- --smoke   every row with tiny counts (a few seconds); `npm test` runs it
  *
  * Every contender gets the same no-op async job body, the same seeded random priorities
  * (LOW/NORMAL/HIGH, uniform) and concurrency 10.
  *
- * 1. Throughput: 1,000,000 jobs through
+ * 1. Throughput: 100,000 jobs (issue 12's workload) through
  *    - this dispatcher's queue: `PriorityJobQueue` drained by 10 async consumer loops
  *      (`tryDequeue()`, else `await dequeue()`, then the awaited body), a `createJob` per job;
  *    - the full `Dispatcher` (memory backend: records, events, dedup index, stats), 10 workers, a
@@ -16,7 +17,7 @@
  *    - fastq's promise API, concurrency 10 (FIFO: it has no priorities).
  *    Jobs are fed keeping at most 10,000 submitted and not completed (topped up at half that),
  *    the same for every contender: p-queue's `add` costs O(backlog) with mixed priorities (see 2),
- *    so a million submitted up front would take it minutes and measure only that. Per row: jobs/s
+ *    so all of them submitted up front would measure only that. Per row: jobs/s
  *    (wall clock) and CPU time per job (every thread of the process, GC included), each the
  *    median of the row's trials; the process's peak RSS; the peak V8 heap in use above the
  *    post-GC baseline. Then ours / each peer, by jobs/s (what the targets are about) and by CPU.
@@ -31,6 +32,12 @@
  *    began in between. The wait includes whatever the burst of adds left for the event loop to
  *    do first (the promise bookkeeping of p-queue's `add` and of `Dispatcher.submit`), as a
  *    caller would see it.
+ * 4. Heap per retained record: bench/memory.bench.ts's two runs (1,000,000 jobs through a default
+ *    Dispatcher, then the same with no record kept), each in a child of its own; the difference of
+ *    the heaps after GC over the records retained.
+ *
+ * Last, issue 12's in-process table: each row with its figure, its target and met/missed, and the
+ * CPU time per job of the full Dispatcher and of its peers.
  *
  * Every task runs in a fresh child process (the same node flags, `--expose-gc`): memory figures
  * then belong to one contender, and no contender runs on code the JIT shaped for another. Trials
@@ -64,20 +71,27 @@ const CONFIG = SMOKE
       enqueueSizes: [100, 1_000, 3_000],
       enqueueRepeats: 1,
       backlog: 1_000,
+      retainedJobs: 20_000,
     }
   : {
-      jobs: 1_000_000,
+      jobs: 100_000,
       window: 10_000,
-      // Trials are cheap for the fast rows (about a second each), and the machine may be noisy;
-      // p-queue and the full Dispatcher take 5-20 s a run.
+      // The machine may be noisy: the median of 3 (issue 12), 5 for the rows that take a second.
       trials: { 'ours-queue': 5, 'ours-dispatcher': 3, 'p-queue': 3, fastq: 5 },
       enqueueSizes: [10_000, 100_000, 300_000],
       /** Runs per size, median per tenth, at sizes up to 100k (300k once: p-queue takes ~15 s). */
       enqueueRepeats: 3,
       backlog: 100_000,
+      retainedJobs: 1_000_000,
     };
 const CONCURRENCY = 10;
-const TARGETS = { 'p-queue': 20, fastq: 1.0 } as const;
+/** Ours / peer by jobs/s: the bare queue's targets are issue 2's, the full Dispatcher's issue 12's. */
+const TARGETS: Record<(typeof OURS)[number], Record<(typeof PEERS)[number], number>> = {
+  'ours-queue': { 'p-queue': 20, fastq: 1.0 },
+  'ours-dispatcher': { 'p-queue': 10, fastq: 0.3 },
+};
+/** Issue 12: heap per record a default Dispatcher retains, at 1M jobs. */
+const BYTES_PER_RECORD_TARGET = 300;
 const RESULT_PREFIX = 'RESULT ';
 
 const LABELS: Record<Contender, string> = {
@@ -88,6 +102,7 @@ const LABELS: Record<Contender, string> = {
 };
 const PEERS = ['p-queue', 'fastq'] as const;
 const OURS = ['ours-queue', 'ours-dispatcher'] as const;
+type Median = ReadonlyMap<Contender, { readonly rate: number; readonly cpu: number }>;
 
 /** In a child: run the given tasks in order and print one result line each. */
 async function child(encoded: string): Promise<void> {
@@ -133,10 +148,13 @@ async function main(): Promise<void> {
   }
   const results = SMOKE ? await runChild(tasks) : await runEach(tasks);
   const measured = tasks.map((task, i) => ({ task, result: results[i] as TaskResult }));
+  const retained = await retainedRecordBytes(CONFIG.retainedJobs);
 
-  printThroughput(measured);
+  const median = printThroughput(measured);
   printEnqueue(measured);
   printHighWait(measured);
+  printRetained(retained);
+  printTargets(median, retained);
   console.log(`\nTotal time ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
 }
 
@@ -166,7 +184,7 @@ async function runChild(tasks: Task[]): Promise<TaskResult[]> {
 
 type Measured = readonly { readonly task: Task; readonly result: TaskResult }[];
 
-function printThroughput(measured: Measured): void {
+function printThroughput(measured: Measured): Median {
   const { jobs, window } = CONFIG;
   console.log(
     `Throughput: ${count(jobs)} no-op async jobs, random priorities, concurrency ${CONCURRENCY}, ` +
@@ -203,17 +221,114 @@ function printThroughput(measured: Measured): void {
     median.get(contender) ?? { rate: NaN, cpu: NaN };
   const ratioRows = OURS.map((ours) => [
     LABELS[ours],
-    ...PEERS.map((peer) => ratio(of(ours).rate / of(peer).rate, TARGETS[peer])),
+    ...PEERS.map((peer) => ratio(of(ours).rate / of(peer).rate, TARGETS[ours][peer])),
+    ...PEERS.map((peer) => `>= ${TARGETS[ours][peer].toFixed(1)}x`),
     ...PEERS.map((peer) => times(of(peer).cpu / of(ours).cpu)),
   ]);
-  ratioRows.push([
-    'target',
-    ...PEERS.map((peer) => `>= ${TARGETS[peer].toFixed(1)}x`),
-    ...PEERS.map(() => ''),
-  ]);
   printTable(
-    ['', ...PEERS.map((peer) => `vs ${peer}`), ...PEERS.map((peer) => `vs ${peer} (CPU)`)],
+    [
+      '',
+      ...PEERS.map((peer) => `vs ${peer}`),
+      ...PEERS.map((peer) => `target vs ${peer}`),
+      ...PEERS.map((peer) => `vs ${peer} (CPU)`),
+    ],
     ratioRows,
+  );
+  return median;
+}
+
+interface Retained {
+  readonly jobs: number;
+  readonly retained: number;
+  readonly heapKept: number;
+  readonly heapNone: number;
+  readonly bytesPerRecord: number;
+}
+
+/** bench/memory.bench.ts's two runs, each in a child of its own (see the header, 4). */
+async function retainedRecordBytes(jobs: number): Promise<Retained> {
+  const script = join(dirname(fileURLToPath(import.meta.url)), 'memory.bench.ts');
+  const runOne = async (mode: 'default' | 'none'): Promise<MemoryRun> => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [...process.execArgv, script, `--child=${mode}`, `--jobs=${jobs}`],
+      { maxBuffer: 1024 * 1024, timeout: 15 * 60_000 },
+    );
+    return JSON.parse(stdout.trim().split('\n').pop() ?? '') as MemoryRun;
+  };
+  const kept = await runOne('default');
+  const none = await runOne('none');
+  return {
+    jobs,
+    retained: kept.retained,
+    heapKept: kept.heapGcBytes,
+    heapNone: none.heapGcBytes,
+    bytesPerRecord: kept.retained > 0 ? (kept.heapGcBytes - none.heapGcBytes) / kept.retained : NaN,
+  };
+}
+
+/** The part of a memory.bench.ts run's result read here. */
+interface MemoryRun {
+  readonly retained: number;
+  readonly heapGcBytes: number;
+}
+
+function printRetained(retained: Retained): void {
+  console.log(
+    `\nHeap per retained record: ${count(retained.jobs)} no-op jobs through a default Dispatcher, ` +
+      'then the same keeping no record (bench/memory.bench.ts, each in a fresh process)',
+  );
+  printTable(
+    ['records retained', 'heap after GC MB', 'same, none kept MB', 'bytes per record'],
+    [
+      [
+        count(retained.retained),
+        mb(retained.heapKept),
+        mb(retained.heapNone),
+        count(retained.bytesPerRecord),
+      ],
+    ],
+  );
+}
+
+/** Issue 12's in-process rows: figure, target, met or missed; then CPU per job. */
+function printTargets(median: Median, retained: Retained): void {
+  const of = (contender: Contender): { rate: number; cpu: number } =>
+    median.get(contender) ?? { rate: NaN, cpu: NaN };
+  const ours = of('ours-dispatcher');
+  const row = (measure: string, value: number, target: number, text: string): string[] => [
+    measure,
+    text,
+    `>= ${times(target)}`,
+    value >= target ? 'met' : 'missed',
+  ];
+  console.log(
+    `\nIssue 12, in process: ${count(CONFIG.jobs)} mixed-priority no-op jobs, concurrency ${CONCURRENCY}, median of ${CONFIG.trials['ours-dispatcher']}`,
+  );
+  const perRecord = retained.bytesPerRecord;
+  printTable(
+    ['measure', 'measured', 'target', 'met/missed'],
+    [
+      ...PEERS.map((peer) => {
+        const value = ours.rate / of(peer).rate;
+        return row(
+          `full Dispatcher vs ${peer}, jobs/s`,
+          value,
+          TARGETS['ours-dispatcher'][peer],
+          times(value),
+        );
+      }),
+      [
+        `heap per retained record, ${count(retained.jobs)} jobs`,
+        `${count(perRecord)} B`,
+        `<= ${BYTES_PER_RECORD_TARGET} B`,
+        perRecord <= BYTES_PER_RECORD_TARGET ? 'met' : 'missed',
+      ],
+    ],
+  );
+  console.log(
+    `CPU per job (median): full Dispatcher ${count(ours.cpu)} ns, p-queue ${count(of('p-queue').cpu)} ns, ` +
+      `fastq ${count(of('fastq').cpu)} ns, this dispatcher's queue ${count(of('ours-queue').cpu)} ns`,
   );
 }
 

@@ -23,6 +23,7 @@ import {
   type ListableStatus,
   type PausedState,
   type RetentionOptions,
+  type SubmitResult,
 } from './backend.js';
 import { MemoryBackend } from './backends/memory.js';
 import {
@@ -242,16 +243,22 @@ export class Dispatcher {
     params: NoInfer<P>,
     spec?: DefinedJobSpec,
   ): Promise<Job<P>>;
-  async submit<P>(
+  submit<P>(
     first: JobSpec<P> | JobDefinition<P>,
     params?: P,
     definedJob?: DefinedJobSpec,
   ): Promise<Job<P>> {
-    const spec = isJobDefinition(first) ? definedSpec(first, params as P, definedJob) : first;
-    validateSpec(spec);
-    if (this.state === 'draining' || this.state === 'stopped') throw queueClosed();
-    const result = await this.backend.submit(createJob(spec, this.now()));
-    return result.job as Job<P>;
+    // Not an async function: one promise per submit (the backend's, then the job), not three.
+    // Every error still comes back as a rejection, never a throw.
+    try {
+      const spec = isJobDefinition(first) ? definedSpec(first, params as P, definedJob) : first;
+      validateSpec(spec);
+      if (this.state === 'draining' || this.state === 'stopped') throw queueClosed();
+      return this.backend.submit(createJob(spec, this.now())).then(jobOf) as Promise<Job<P>>;
+    } catch (error) {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- rethrown as it was
+      return Promise.reject(error);
+    }
   }
 
   get(id: string): Promise<Job | undefined> {
@@ -464,15 +471,8 @@ export class Dispatcher {
           await this.pauseLoop(1000);
           continue;
         }
-        for (const claim of claims) {
-          const run = this.slots.launch(claim);
-          // runJob never rejects; if it ever did, the slot must still free and the process live on.
-          const ended = (): void => this.slots.ended(run);
-          runJob(this.deps, run).then(ended, (error: unknown) => {
-            this.deps.reportError(error);
-            ended();
-          });
-        }
+        // runJob never throws, and always ends the run (the slot frees, stop() sees it end).
+        for (const claim of claims) runJob(this.deps, this.slots.launch(claim), this.slots.ended);
         if (claims.length > 0) continue;
         // A slot that freed while the claim was in flight found no idle loop to wake, and its
         // type may have room now: claim again rather than sleep past it.
@@ -511,6 +511,8 @@ export class Dispatcher {
     if (this.hub.size > 0) this.hub.emit(event);
   }
 }
+
+const jobOf = (result: SubmitResult): Job => result.job;
 
 const LISTABLE: ReadonlySet<string> = new Set(LIST_STATUS_ORDER);
 

@@ -17,6 +17,14 @@ export class SlotScheduler {
   private readonly idleWatchers: (() => void)[] = [];
   /** Slots freed so far: the loop compares it across a claim to see that one freed meanwhile. */
   private freedCount = 0;
+  /** Frees a run's slot when its handler returns: one function for every run. */
+  private readonly release = (run: JobRun): void => {
+    const type = run.claim.job.name;
+    this.runningByType.set(type, (this.runningByType.get(type) ?? 1) - 1);
+    this.freeSlots.push(run.workerId);
+    this.freedCount++;
+    this.onChange();
+  };
 
   constructor(
     private readonly workers: number,
@@ -65,25 +73,20 @@ export class SlotScheduler {
     const slot = this.freeSlots.pop()!;
     const type = claim.job.name;
     this.runningByType.set(type, (this.runningByType.get(type) ?? 0) + 1);
-    const run = new JobRun(claim, slot, this.deps, () => {
-      this.runningByType.set(type, (this.runningByType.get(type) ?? 1) - 1);
-      this.freeSlots.push(slot);
-      this.freedCount++;
-      this.onChange();
-    });
+    const run = new JobRun(claim, slot, this.deps, this.release);
     this.runs.set(claim.job.id, run);
     if (this.earlyCancels.delete(claim.job.id)) run.abort('JOB_CANCELLED', 'the job was cancelled');
     return run;
   }
 
-  /** The run's outcome is written. */
-  ended(run: JobRun): void {
+  /** The run's outcome is written. One function for every run (`runJob` calls it). */
+  readonly ended = (run: JobRun): void => {
     if (this.runs.get(run.claim.job.id) === run) this.runs.delete(run.claim.job.id);
     this.onChange(); // a draining loop waits for the last write
     if (this.runs.size === 0 && this.idleWatchers.length > 0) {
       for (const watcher of this.idleWatchers.splice(0)) watcher();
     }
-  }
+  };
 
   /** A cancel for the job: aborts its run, or is remembered until its claim arrives. */
   cancel(jobId: string): void {

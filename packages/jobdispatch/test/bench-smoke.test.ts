@@ -25,6 +25,21 @@ it('the dispatch benchmark runs every row in smoke mode and prints its tables an
     assert.match(stdout, header);
   }
   for (const peer of ['p-queue', 'fastq']) assert.match(stdout, new RegExp(`vs ${peer}`));
+  // Issue 12's in-process table: every row with its figure, its target and met/missed.
+  assert.match(stdout, /^Issue 12, in process: /m);
+  assert.match(
+    stdout,
+    /^full Dispatcher vs p-queue, jobs\/s +\d+\.\d+x +>= 10\.0x +(met|missed)$/m,
+  );
+  assert.match(stdout, /^full Dispatcher vs fastq, jobs\/s +\d+\.\d+x +>= 0\.30x +(met|missed)$/m);
+  assert.match(
+    stdout,
+    /^heap per retained record, [\d,]+ jobs +[\d,]+ B +<= 300 B +(met|missed)$/m,
+  );
+  assert.match(
+    stdout,
+    /^CPU per job \(median\): full Dispatcher [\d,]+ ns, p-queue [\d,]+ ns, fastq [\d,]+ ns/m,
+  );
   for (const ours of ["this dispatcher's queue", 'full Dispatcher']) {
     const row = stdout.split('\n').find((line) => line.startsWith(ours) && line.includes('x ('));
     assert.ok(row, `a ratio row for ${ours}`);

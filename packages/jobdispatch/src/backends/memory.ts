@@ -50,11 +50,12 @@ import {
 import { resolveRetention } from '../retention.js';
 import { type FinishedStatus, KeptRecord } from './memory/kept-record.js';
 import { EventRing } from './memory/event-ring.js';
+import { LiveRecord, asJob } from './memory/live-record.js';
 import { StatusIndex } from './memory/status-index.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-/** A record that is not finished: mutable, as its job moves. */
-type JobRecord = Mutable<Job> & { queuedAt: number; order: number };
+/** A record that is not finished: mutable, as its job moves (see `LiveRecord`). */
+type JobRecord = LiveRecord;
 /** Live records, and finished ones in their compact form. */
 type StoredRecord = JobRecord | KeptRecord;
 
@@ -82,6 +83,9 @@ const realTimer: SetTimer = (callback, ms) => {
   return () => clearTimeout(timer);
 };
 
+/** Where a submit queues a job: the back of its level, within capacity (one object for all). */
+const AT_THE_BACK = { force: false, front: false } as const;
+
 const byOrder = (a: { order: number }, b: { order: number }): number => a.order - b.order;
 
 export class MemoryBackend implements Backend {
@@ -90,7 +94,6 @@ export class MemoryBackend implements Backend {
   private readonly queue: PriorityJobQueue;
   private readonly records = new Map<string, StoredRecord>();
   private readonly dedup = new Map<string, string>();
-  private readonly leases = new Map<string, string>();
   private readonly queued = new StatusIndex<JobRecord>(
     (a, b) => b.priority - a.priority || a.order - b.order,
     { lazy: true },
@@ -100,10 +103,11 @@ export class MemoryBackend implements Backend {
   );
   private readonly running = new StatusIndex<JobRecord>(byOrder, { lazy: true });
   private readonly finished: Record<FinishedStatus, StatusIndex<KeptRecord>> = {
-    completed: new StatusIndex<KeptRecord>(byOrder),
-    failed: new StatusIndex<KeptRecord>(byOrder),
-    cancelled: new StatusIndex<KeptRecord>(byOrder),
-    duplicated: new StatusIndex<KeptRecord>(byOrder),
+    // Records enter these in `order`, which counts up as they finish: see `appended`.
+    completed: new StatusIndex<KeptRecord>(byOrder, { appended: true }),
+    failed: new StatusIndex<KeptRecord>(byOrder, { appended: true }),
+    cancelled: new StatusIndex<KeptRecord>(byOrder, { appended: true }),
+    duplicated: new StatusIndex<KeptRecord>(byOrder, { appended: true }),
   };
   private readonly retention: Record<FinishedStatus, Required<ResolvedRetention['completed']>>;
   private readonly dedupTtlMs: number;
@@ -151,24 +155,14 @@ export class MemoryBackend implements Backend {
     const original = job.dedupKey === undefined ? undefined : this.liveExecution(job.dedupKey, now);
     if (original !== undefined) return Promise.resolve(this.recordDuplicate(job, original, now));
     if (job.runAt !== undefined && job.runAt > now) {
-      const record = toRecord(job, {
-        status: JobStatus.Scheduled,
-        updatedAt: now,
-        queuedAt: now,
-        order: this.nextOrder++,
-      });
+      const record = new LiveRecord(job, JobStatus.Scheduled, now, this.nextOrder++);
       this.adopt(record);
       this.scheduled.add(record);
       this.emit(record, 'scheduled', now, { runAt: record.runAt as number });
       this.armWake();
       return Promise.resolve({ kind: 'scheduled', job: snapshot(record) });
     }
-    const record = toRecord(job, {
-      status: JobStatus.Queued,
-      updatedAt: now,
-      queuedAt: now,
-      order: 0,
-    });
+    const record = new LiveRecord(job, JobStatus.Queued, now, 0);
     if (!this.enqueue(record, false)) {
       return Promise.reject(queueFull(job.priority, this.queue.capacityPerLevel, job.id));
     }
@@ -198,11 +192,11 @@ export class MemoryBackend implements Backend {
       record.attempts += 1;
       record.startedAt = now;
       record.updatedAt = now;
-      delete record.progress;
+      record.progress = undefined;
       record.order = this.nextOrder++;
       this.running.add(record);
       const token = String(++this.tokens);
-      this.leases.set(record.id, token);
+      record.token = token;
       claims.push({ job: snapshot(record), token });
       this.emit(record, 'started', now, {
         attempt: record.attempts,
@@ -407,13 +401,8 @@ export class MemoryBackend implements Backend {
       progress: _progress,
       ...job
     } = kept.toJob(this.epoch);
-    const record = toRecord(job, {
-      status: JobStatus.Queued,
-      attemptsAtRequeue: job.attempts,
-      queuedAt: now,
-      updatedAt: now,
-      order: 0,
-    });
+    const record = new LiveRecord(job, JobStatus.Queued, now, 0);
+    record.attemptsAtRequeue = job.attempts;
     this.records.set(id, record);
     this.enqueue(record, false);
     const key = record.dedupKey;
@@ -541,7 +530,7 @@ export class MemoryBackend implements Backend {
     const record = this.records.get(claim.job.id);
     if (record === undefined || record instanceof KeptRecord) return undefined;
     if (record.status !== JobStatus.Running) return undefined;
-    return this.leases.get(record.id) === claim.token ? record : undefined;
+    return record.token === claim.token ? record : undefined;
   }
 
   /** The time now, after moving due jobs to the queue and sweeping expired records. */
@@ -565,7 +554,8 @@ export class MemoryBackend implements Backend {
 
   /** Puts a record in the queue and the queued index; false (nothing done) when its level is full. */
   private enqueue(record: JobRecord, force: boolean, front = false): boolean {
-    if (!this.queue.enqueue(record, { force, front })) return false;
+    const placement = force || front ? { force, front } : AT_THE_BACK;
+    if (!this.queue.enqueue(asJob(record), placement)) return false;
     record.order = front ? --this.frontOrder : this.nextOrder++;
     this.queued.add(record);
     return true;
@@ -588,7 +578,7 @@ export class MemoryBackend implements Backend {
         return;
       case JobStatus.Running:
         this.running.delete(record);
-        this.leases.delete(record.id);
+        record.token = undefined;
         return;
       default:
         return; // new, or finished: a finished record is a KeptRecord, in no live structure
@@ -643,13 +633,8 @@ export class MemoryBackend implements Backend {
         this.emit(original, 'promoted', now, { fromPriority: from });
       }
     }
-    const record = toRecord(job, {
-      status: JobStatus.Duplicated,
-      duplicateOf: original.id,
-      updatedAt: now,
-      queuedAt: now,
-      order: 0,
-    });
+    const record = new LiveRecord(job, JobStatus.Duplicated, now, 0);
+    record.duplicateOf = original.id;
     this.records.set(record.id, record);
     this.retire(record, now);
     this.emit(record, 'duplicated', now, { duplicateOf: original.id });
@@ -664,7 +649,7 @@ export class MemoryBackend implements Backend {
     record.finishedAt = now;
     record.updatedAt = now;
     const status = record.status as FinishedStatus;
-    const kept = new KeptRecord(record, this.nextOrder++, this.epoch);
+    const kept = new KeptRecord(asJob(record), this.nextOrder++, this.epoch);
     this.records.set(record.id, kept);
     const index = this.finished[status];
     const rule = this.retention[status];
@@ -747,38 +732,21 @@ export class MemoryBackend implements Backend {
     record: { readonly id: string; readonly name: string; readonly priority: JobPriority },
     type: JobEvent['type'],
     at: number,
-    extra: Partial<Mutable<JobEvent>> = {},
+    extra?: Partial<Mutable<JobEvent>>,
   ): void {
     // Each call site passes the fields of its type (the contract suite checks them); the union
-    // cannot follow a `type` given as a variable.
-    const event = this.log.append({
-      type,
-      jobId: record.id,
-      name: record.name,
-      priority: record.priority,
-      at,
-      ...extra,
-    } as NewJobEvent);
+    // cannot follow a `type` given as a variable. One literal, and the extra fields assigned onto
+    // it (when there are any), rather than a spread into a new object.
+    const fields = { type, jobId: record.id, name: record.name, priority: record.priority, at };
+    const event = this.log.append(
+      (extra === undefined ? fields : Object.assign(fields, extra)) as NewJobEvent,
+    );
     if (this.hub.size > 0) this.hub.emit(event);
   }
 }
 
-/**
- * A job's record: a copy of the job with the given fields. Not `{ ...job, queuedAt }`: on the V8
- * of Node 20, an object spread followed by a property its source lacks gets a hidden class of its
- * own, so every record would carry a private map and descriptor array (about 400 bytes, kept as
- * long as the record) and every property access on records would go megamorphic.
- */
-function toRecord(
-  job: Job,
-  fields: Partial<JobRecord> & Pick<JobRecord, 'queuedAt' | 'order'>,
-): JobRecord {
-  return Object.assign({}, job, fields);
-}
-
 function snapshot(record: JobRecord): Job {
-  const { queuedAt: _queuedAt, order: _order, ...job } = record;
-  return job;
+  return record.toJob();
 }
 
 /**
@@ -805,6 +773,6 @@ function parseCursor(cursor: string): { status: ListableStatus; probe: StoredRec
   if (numbers.length !== (keyed ? 2 : 1)) return undefined;
   const probe = { name: '', order: numbers[keyed ? 1 : 0] } as Partial<JobRecord>;
   if (status === 'queued') probe.priority = numbers[0] as JobPriority;
-  if (status === 'scheduled') probe.runAt = numbers[0] as number;
+  if (status === 'scheduled') probe.runAt = numbers[0];
   return { status, probe: probe as JobRecord };
 }

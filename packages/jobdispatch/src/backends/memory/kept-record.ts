@@ -30,17 +30,23 @@ interface Extra {
   cancelRequested?: boolean;
 }
 
-const EXTRA_FIELDS = [
-  'description',
-  'dedupKey',
-  'duplicateOf',
-  'runAt',
-  'timeoutMs',
-  'retries',
-  'attemptsAtRequeue',
-  'progress',
-  'cancelRequested',
-] as const;
+/**
+ * The fields of `job` that few jobs have, or undefined when it has none. Field by field rather than
+ * a loop over names: a keyed read with a changing name is a megamorphic lookup each, per job.
+ */
+function extraOf(job: Job): Extra | undefined {
+  let extra: Extra | undefined;
+  if (job.description !== undefined) (extra ??= {}).description = job.description;
+  if (job.dedupKey !== undefined) (extra ??= {}).dedupKey = job.dedupKey;
+  if (job.duplicateOf !== undefined) (extra ??= {}).duplicateOf = job.duplicateOf;
+  if (job.runAt !== undefined) (extra ??= {}).runAt = job.runAt;
+  if (job.timeoutMs !== undefined) (extra ??= {}).timeoutMs = job.timeoutMs;
+  if (job.retries !== undefined) (extra ??= {}).retries = job.retries;
+  if (job.attemptsAtRequeue !== undefined) (extra ??= {}).attemptsAtRequeue = job.attemptsAtRequeue;
+  if (job.progress !== undefined) (extra ??= {}).progress = job.progress;
+  if (job.cancelRequested !== undefined) (extra ??= {}).cancelRequested = job.cancelRequested;
+  return extra;
+}
 
 const STATUSES: readonly FinishedStatus[] = ['completed', 'failed', 'cancelled', 'duplicated'];
 const STATUS_CODE: Readonly<Record<FinishedStatus, number>> = {
@@ -78,14 +84,7 @@ export class KeptRecord {
     this.started = job.startedAt === undefined ? undefined : job.startedAt - job.createdAt;
     this.finished = (job.finishedAt ?? job.updatedAt) - job.createdAt;
     this.outcome = job.status === 'completed' ? job.result : job.error;
-    let extra: Extra | undefined;
-    for (const field of EXTRA_FIELDS) {
-      const value = job[field];
-      if (value === undefined) continue;
-      extra ??= {};
-      (extra as Record<string, unknown>)[field] = value;
-    }
-    this.extra = extra;
+    this.extra = extraOf(job);
     this.order = order;
   }
 

@@ -13,6 +13,14 @@
  * page is first asked of it, it keeps its records in a Set (O(1) to add and delete, against
  * O(log n) for a tree) and builds its tree then, keeping it from then on. A service that never
  * lists queued or running jobs pays no tree operation on its hot path.
+ *
+ * An `appended` index (the finished statuses) is one whose records are added in index order (each
+ * one after the last: `order` counts up as jobs finish). Until a page is first asked of it, it keeps
+ * them in an array in that order: adding is a push, the oldest is the head, dropping it (what
+ * retention does as every job finishes) moves the head on, and dropping any other record (an admin
+ * remove or retry) marks it, to be skipped when the head reaches it. Expiry then costs O(1) per
+ * record and allocates nothing, against a tree insert and delete. A record added out of order
+ * makes it build its tree at once, and keep it.
  */
 import sortedBtree from 'sorted-btree';
 
@@ -28,20 +36,27 @@ export class StatusIndex<T extends Indexed> {
   private all: Tree<T> | undefined;
   /** A lazy index's records until then. */
   private pending: Set<T> | undefined;
+  /** An appended index's records until then, in index order from `head` on (see the header). */
+  private log: T[] | undefined;
+  private head = 0;
+  /** Records of `log` dropped but not yet passed by `head`. */
+  private dropped: Set<T> | undefined;
+  private logSize = 0;
   /** Per type, once a page by type was asked for. */
   private byName: Map<string, Tree<T>> | undefined;
   private readonly counts = new Map<string, number>();
 
   constructor(
     private readonly compare: (a: T, b: T) => number,
-    options: { readonly lazy?: boolean } = {},
+    options: { readonly lazy?: boolean; readonly appended?: boolean } = {},
   ) {
     if (options.lazy === true) this.pending = new Set();
+    else if (options.appended === true) this.log = [];
     else this.all = new BTree<T, undefined>(undefined, compare);
   }
 
   get size(): number {
-    return this.all?.size ?? this.pending?.size ?? 0;
+    return this.all?.size ?? this.pending?.size ?? this.logSize;
   }
 
   sizeOf(name: string): number {
@@ -49,6 +64,16 @@ export class StatusIndex<T extends Indexed> {
   }
 
   add(item: T): void {
+    if (this.log !== undefined) {
+      const last = this.log[this.log.length - 1];
+      if (last === undefined || this.compare(last, item) < 0) {
+        this.log.push(item);
+        this.logSize++;
+        this.counts.set(item.name, (this.counts.get(item.name) ?? 0) + 1);
+        return;
+      }
+      this.tree(); // out of order (or already there): the tree takes over
+    }
     if (this.all === undefined) {
       const pending = this.pending as Set<T>;
       if (pending.has(item)) return;
@@ -61,9 +86,13 @@ export class StatusIndex<T extends Indexed> {
   }
 
   delete(item: T): void {
-    if (!(this.all === undefined ? (this.pending as Set<T>).delete(item) : this.all.delete(item))) {
-      return;
-    }
+    const removed =
+      this.log !== undefined
+        ? this.dropFromLog(item)
+        : this.all === undefined
+          ? (this.pending as Set<T>).delete(item)
+          : this.all.delete(item);
+    if (!removed) return;
     const left = (this.counts.get(item.name) ?? 1) - 1;
     if (left === 0) this.counts.delete(item.name);
     else this.counts.set(item.name, left);
@@ -75,6 +104,7 @@ export class StatusIndex<T extends Indexed> {
 
   /** The first item in index order (the oldest, for the finished statuses). */
   first(): T | undefined {
+    if (this.log !== undefined) return this.logSize === 0 ? undefined : this.log[this.head];
     return this.tree().minKey();
   }
 
@@ -95,15 +125,67 @@ export class StatusIndex<T extends Indexed> {
     return items;
   }
 
-  /** The ordered index, built now if this is a lazy index's first page. */
+  /** The ordered index, built now if this is a lazy or appended index's first page. */
   private tree(): Tree<T> {
     if (this.all === undefined) {
       const tree = new BTree<T, undefined>(undefined, this.compare);
-      for (const item of this.pending as Set<T>) tree.set(item, undefined);
+      if (this.log !== undefined) {
+        for (let i = this.head; i < this.log.length; i++) {
+          const item = this.log[i] as T;
+          if (this.dropped?.has(item) !== true) tree.set(item, undefined);
+        }
+      } else {
+        for (const item of this.pending as Set<T>) tree.set(item, undefined);
+      }
       this.all = tree;
       this.pending = undefined;
+      this.log = undefined;
+      this.dropped = undefined;
     }
     return this.all;
+  }
+
+  /** Takes `item` out of the log; false when it is not there. */
+  private dropFromLog(item: T): boolean {
+    const log = this.log as T[];
+    if (this.logSize === 0) return false;
+    if (log[this.head] !== item) {
+      // Not the oldest (rare: an admin remove or retry): find it, and mark it dropped.
+      if (this.dropped?.has(item) === true || !this.inLog(item)) return false;
+      (this.dropped ??= new Set()).add(item);
+      this.logSize--;
+      return true;
+    }
+    this.head++;
+    this.logSize--;
+    // Skip what was dropped behind it, so that the head is always a record in the index.
+    while (this.dropped !== undefined && this.head < log.length) {
+      const next = log[this.head] as T;
+      if (!this.dropped.delete(next)) break;
+      this.head++;
+      if (this.dropped.size === 0) this.dropped = undefined;
+    }
+    // Give the passed slots back once they are at least half the array: O(1) amortised.
+    if (this.head >= 1024 && this.head * 2 >= log.length) {
+      this.log = log.slice(this.head);
+      this.head = 0;
+    }
+    return true;
+  }
+
+  /** Whether `item` is among the log's entries (in index order, so a binary search finds it). */
+  private inLog(item: T): boolean {
+    const log = this.log as T[];
+    let low = this.head;
+    let high = log.length - 1;
+    while (low <= high) {
+      const mid = (low + high) >>> 1;
+      const order = this.compare(log[mid] as T, item);
+      if (order === 0) return log[mid] === item;
+      if (order < 0) low = mid + 1;
+      else high = mid - 1;
+    }
+    return false;
   }
 
   private typeTrees(): Map<string, Tree<T>> {
