@@ -22,6 +22,7 @@ import type {
   Outcome,
   PausedState,
   RenewResult,
+  StoredSchedule,
   SubmitResult,
 } from '../../backend.js';
 import {
@@ -56,6 +57,7 @@ import {
   rawFromFlat,
 } from './record.js';
 import { R, type ScriptName, runScript } from './scripts.js';
+import { decodeSchedules, pushLimits } from './schedules.js';
 import { WorkSignal } from './wake.js';
 
 export {
@@ -226,6 +228,7 @@ export class RedisBackend implements Backend {
     this.work.claimBegan();
     const now = this.options.now();
     const args: (string | number)[] = [request.max];
+    pushLimits(args, request.limits);
     for (const [type, left] of request.remaining) args.push(type, Math.max(0, left));
     const reply = (await this.run('claim', args, now)) as ClaimReply;
     this.work.claimEnded(reply[0]);
@@ -403,6 +406,23 @@ export class RedisBackend implements Backend {
     const flags = await this.link.run((client) => client.hkeys(this.keys.pause));
     const types = flags.filter((f) => f.startsWith('type:')).map((f) => f.slice(5));
     return { queue: flags.includes('queue'), types: types.sort() };
+  }
+
+  async putSchedule(key: string, definition: string, nextRunAt: number): Promise<StoredSchedule> {
+    const reply = (await this.run('schedule', ['put', key, definition, nextRunAt])) as string[];
+    return { key, definition: String(reply[0]), nextRunAt: Number(reply[1]) };
+  }
+
+  async removeSchedule(key: string): Promise<boolean> {
+    return (await this.run('schedule', ['remove', key])) === 1;
+  }
+
+  async schedules(): Promise<StoredSchedule[]> {
+    return decodeSchedules((await this.run('schedule', ['list'])) as unknown[]);
+  }
+
+  async advanceSchedule(key: string, expected: number, next: number): Promise<boolean> {
+    return (await this.run('schedule', ['advance', key, expected, next])) === 1;
   }
 
   async stats(): Promise<QueueStats> {
