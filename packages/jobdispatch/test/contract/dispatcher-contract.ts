@@ -9,6 +9,7 @@ import { definedJobsContract } from './defined-jobs.contract.js';
 import { type MakeBackend, createHarness } from './harness.js';
 import { progressAndSettingsContract } from './progress-settings.contract.js';
 import { recordsContract } from './records.contract.js';
+import { schedulesContract } from './schedules.contract.js';
 import { statsAndShutdownContract } from './stats-shutdown.contract.js';
 import { storeOpsContract } from './store-ops.contract.js';
 import { timeoutsContract } from './timeouts.contract.js';
@@ -27,5 +28,6 @@ export function runDispatcherContract(label: string, makeBackend: MakeBackend): 
     timeoutsContract(harness);
     waitOptionsContract(harness);
     definedJobsContract(harness);
+    schedulesContract(harness);
   });
 }
