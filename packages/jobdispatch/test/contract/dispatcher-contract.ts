@@ -8,6 +8,7 @@ import { dedupAndCancelContract } from './dedup-cancel.contract.js';
 import { definedJobsContract } from './defined-jobs.contract.js';
 import { type MakeBackend, createHarness } from './harness.js';
 import { progressAndSettingsContract } from './progress-settings.contract.js';
+import { limitsContract } from './limits.contract.js';
 import { recordsContract } from './records.contract.js';
 import { schedulesContract } from './schedules.contract.js';
 import { statsAndShutdownContract } from './stats-shutdown.contract.js';
@@ -29,5 +30,6 @@ export function runDispatcherContract(label: string, makeBackend: MakeBackend): 
     waitOptionsContract(harness);
     definedJobsContract(harness);
     schedulesContract(harness);
+    limitsContract(harness);
   });
 }
