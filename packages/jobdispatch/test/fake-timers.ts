@@ -35,6 +35,7 @@ export class FakeClock {
     const armed = (): Promise<void> =>
       new Promise((resolve, reject) => {
         const limit = setTimeout(() => reject(new Error('no timer armed within 10 s')), 10_000);
+        limit.unref();
         watchers.push(() => {
           clearTimeout(limit);
           resolve();

@@ -116,8 +116,11 @@ interface FinishItem {
 }
 /** R.OK or R.SCHEDULED alone, or a code with details (see submit.lua). */
 type SubmitReply = number | [number, ...unknown[]];
-/** dueInMs, then flat, per claim: id, token, attempt, the CLAIM_FIELDS of its record before the claim. */
-type ClaimReply = [number, ...unknown[]];
+/**
+ * dueInMs, limitInMs (claim.lua), then flat, per claim: id, token, attempt, the CLAIM_FIELDS of
+ * its record before the claim.
+ */
+type ClaimReply = [number, number, ...unknown[]];
 /** Values per claim in a ClaimReply. */
 const CLAIM_STRIDE = 3 + CLAIM_FIELDS.length;
 
@@ -232,9 +235,10 @@ export class RedisBackend implements Backend {
     for (const [type, left] of request.remaining) args.push(type, Math.max(0, left));
     const reply = (await this.run('claim', args, now)) as ClaimReply;
     this.work.claimEnded(reply[0]);
+    this.work.limitFreesIn(reply[1]);
     this.startReaper();
     const claims: Claim[] = [];
-    for (let at = 1; at + CLAIM_STRIDE <= reply.length; at += CLAIM_STRIDE) {
+    for (let at = 2; at + CLAIM_STRIDE <= reply.length; at += CLAIM_STRIDE) {
       const [id, token, attempt] = [String(reply[at]), String(reply[at + 1]), reply[at + 2]];
       const claim = this.decodeClaim(id, token, reply, at + 3, Number(attempt), now);
       if (claim !== undefined) claims.push(claim);

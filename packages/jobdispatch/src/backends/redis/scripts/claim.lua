@@ -26,8 +26,9 @@ starts left, so a limited type is skipped like a paused one, never blocking the 
 KEYS: the fixed keys (keys.ts)      ARGV: the common ARGV (lib.lua), then: max, n, then n
       quadruples: job type, rate max, rate perMs, global concurrency (0: none of that limit),
       then pairs: job type, starts left (only types with a cap)
-Returns: {dueInMs, claims...}: dueInMs is the time until the next scheduled job is due, or until
-      the rate window of a limited type with waiting jobs frees, whichever is first (-1: none);
+Returns: {dueInMs, limitInMs, claims...}: dueInMs is the time until the next scheduled job is due
+      (-1: none); limitInMs the time until the rate window of a limited type with queued jobs
+      frees (-1: none held);
       then, flat, per claim: id, token, attempt, the CLAIM_FIELDS of the record before the claim
       (false where absent): the caller applies what the claim changed (status running, attempts,
       startedAt and updatedAt now, no progress). One flat array is cheaper to decode than nested.
@@ -285,7 +286,7 @@ local function select()
   return best, bestType, bestLevel
 end
 
-local claims = { -1 }
+local claims = { -1, -1 }
 local taken = 0
 local function take(id, values, jobType, level)
   local key = jobKey(id)
@@ -354,10 +355,6 @@ if RECOUNT then recount() end
 local queued = 0
 for level = 0, 2 do queued = queued + countAt(level) end
 local dueIn = dueInMs()
-if nLimits > 0 then
-  local freesIn = rateFreesInMs()
-  if freesIn >= 0 and (dueIn < 0 or freesIn < dueIn) then dueIn = freesIn end
-end
 if queued == 0 then
   -- Nothing to wake for: the next due time goes back to the caller, which sets its timer.
   redis.call('DEL', WAKE)
@@ -365,6 +362,7 @@ elseif woken > 0 or (max > 0 and taken == max and queued > 0) then
   wake(math.max(woken, 1))
 end
 claims[1] = dueIn
+if nLimits > 0 then claims[2] = rateFreesInMs() end
 
 done()
 return claims
