@@ -735,7 +735,7 @@ export class MemoryBackend implements Backend {
     const first = this.scheduled.first();
     const freeAt = this.limitFreeAt;
     if (first === undefined && freeAt === undefined) return;
-    const at = Math.min((first?.runAt as number | undefined) ?? Infinity, freeAt ?? Infinity);
+    const at = Math.min(first?.runAt ?? Infinity, freeAt ?? Infinity);
     if (this.wake !== undefined && this.wake.at <= at) return;
     this.disarmWake();
     const cancel = this.setTimer(() => {
