@@ -83,7 +83,10 @@ export interface HandlerOptions {
   /**
    * At most this many jobs of this type running at once over every process of the queue (on
    * Redis), over every dispatcher of the backend (in process). `concurrency` stays per dispatcher.
-   * Default: no limit.
+   * It counts running records: a slot frees when the job's end is written (finish, retry, release,
+   * cancel, or on Redis its lease running out after its process died), so a job failed at its
+   * timeout frees its global slot at the deadline even if its handler still runs (its process's
+   * own slot stays taken until the handler returns). Default: no limit.
    */
   readonly globalConcurrency?: number;
 }
