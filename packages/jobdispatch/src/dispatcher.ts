@@ -241,9 +241,11 @@ export class Dispatcher {
    * `unschedule(key)` (see schedules.ts for the full semantics). Idempotent by key: the same
    * definition again changes nothing; another replaces it (the last call wins). Stored by the
    * backend: on Redis it outlives the process, and a tick missed while no process ran is
-   * submitted once at the next start. INVALID_ARGUMENT names a bad field.
+   * submitted once at the next start. INVALID_ARGUMENT names a bad field; QUEUE_CLOSED after
+   * `stop()`.
    */
   schedule<P>(key: string, options: ScheduleOptions<P>): Promise<ScheduleInfo> {
+    if (this.state === 'draining' || this.state === 'stopped') return Promise.reject(queueClosed());
     return this.schedules_.define(key, options);
   }
 

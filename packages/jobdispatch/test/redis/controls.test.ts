@@ -29,6 +29,18 @@ function dispatcherOn(queue: string, options: ConstructorParameters<typeof Dispa
   return d;
 }
 
+/** The child that printed the start of `id` (its line follows the event by moments; bounded poll). */
+async function holderOf(children: readonly WorkerProcess[], id: string): Promise<WorkerProcess> {
+  for (let waited = 0; waited < 5000; waited += 10) {
+    const holder = children.find((child) =>
+      child.lines.some((l) => l.type === 'started' && l.id === id),
+    );
+    if (holder !== undefined) return holder;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`no child printed the start of ${id} within 5 s`);
+}
+
 async function spawnWorker(config: object): Promise<WorkerProcess> {
   const child = new WorkerProcess(config as never, 'controls-worker.ts');
   workers.push(child);
@@ -163,12 +175,14 @@ describe('Redis: schedules and limits over processes', redisSuite(), () => {
     });
     const config = { queue, workers: 3, leaseMs: 600, globalConcurrency: 2 };
     const children = await Promise.all([0, 1, 2].map(() => spawnWorker(config)));
-    const hung = await producer.submit({ name: 'Capped', params: { hangOnAttempt: 1 } });
-    const holder = await Promise.race(
-      children.map((child) =>
-        child.waitFor((l) => l.type === 'started' && l.id === hung.id).then(() => child),
-      ),
-    );
+    const hungStarted = nextEvent(producer, eventOf('started', 'hung'));
+    const hung = await producer.submit({
+      id: 'hung',
+      name: 'Capped',
+      params: { hangOnAttempt: 1 },
+    });
+    await hungStarted;
+    const holder = await holderOf(children, hung.id);
     const jobs = [];
     for (let i = 0; i < 12; i++) {
       jobs.push(await producer.submit({ name: 'Capped', params: { sleepMs: 40 } }));
