@@ -215,6 +215,7 @@ export class MemoryBackend implements Backend {
     }
     if (limits !== undefined && limits.size > 0) {
       this.limitFreeAt = this.limitGate.freesAt(limits, now, (type) => this.queued.sizeOf(type));
+      if (this.limitFreeAt !== undefined) this.armWake(); // for a dispatcher already waiting
     }
     return Promise.resolve(claims);
   }

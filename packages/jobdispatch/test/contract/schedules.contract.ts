@@ -183,6 +183,11 @@ export function schedulesContract({ make }: Harness): void {
         });
       }
       assert.deepEqual(await d.schedules(), [], 'nothing was stored');
+      await d.stop();
+      await assert.rejects(
+        d.schedule('late', { everyMs: 1000, job }),
+        (error: unknown) => isDispatchError(error) && error.code === 'QUEUE_CLOSED',
+      );
     });
   });
 }
