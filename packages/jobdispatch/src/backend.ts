@@ -229,7 +229,7 @@ export interface StoredSchedule {
   readonly key: string;
   /** The dispatcher's encoding of the definition (JSON); the backend compares and returns it. */
   readonly definition: string;
-  /** When the next tick is due (ms, the backend's clock). */
+  /** When the next tick is due (ms since the epoch, on the dispatchers' `now()`, which the backend only stores and compares). */
   readonly nextRunAt: number;
 }
 

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, describe, it } from 'node:test';
-import { Dispatcher, type JobEvent, RedisBackend } from '../../src/index.js';
+import { Dispatcher, type JobEvent, RedisBackend, SCHEDULE_REFRESH_MS } from '../../src/index.js';
 import { mostInWindow } from '../contract/limits.contract.js';
 import { FakeClock } from '../fake-timers.js';
 import { eventOf, nextEvent } from '../helpers.js';
@@ -121,6 +121,34 @@ describe('Redis: schedules and limits over processes', redisSuite(), () => {
       `schedule:hourly:${t0 + 2 * 3_600_000}`,
     ]);
     assert.equal((await afterRestart.schedules())[0]?.nextRunAt, t0 + 6 * 3_600_000);
+  });
+
+  it('a started process takes up a schedule another process added within SCHEDULE_REFRESH_MS, without polling in between', async () => {
+    const queue = randomQueue('sched-refresh');
+    const t0 = Date.UTC(2026, 5, 1);
+    const clock = new FakeClock(t0);
+    const timer = clock.timer();
+    const runner = dispatcherOn(queue, { now: clock.now, setTimer: timer.setTimer });
+    let armed = timer.armed();
+    await runner.start();
+    await armed; // nothing scheduled: its next pass is the refresh
+    const other = dispatcherOn(queue, { now: clock.now }); // never started: runs no timer
+    await other.schedule('added', { everyMs: 10_000, job: { name: 'Added' } });
+    clock.advanceTo(t0 + 30_000);
+    assert.equal(
+      (await runner.list({ name: 'Added' })).jobs.length,
+      0,
+      'no pass before the refresh',
+    );
+    armed = timer.armed();
+    clock.advanceTo(t0 + SCHEDULE_REFRESH_MS);
+    await armed;
+    const { jobs } = await runner.list({ name: 'Added' });
+    assert.deepEqual(
+      jobs.map((job) => job.dedupKey),
+      [`schedule:added:${t0 + 10_000}`],
+    );
+    assert.equal((await runner.schedules())[0]?.nextRunAt, t0 + SCHEDULE_REFRESH_MS + 10_000);
   });
 
   it('a type limited to 10 starts per second over 2 worker processes never starts more than 10 in any second, while an unlimited type runs freely', async () => {

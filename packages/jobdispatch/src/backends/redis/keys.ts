@@ -53,9 +53,9 @@
  * Repeating schedules (built in the scripts; schedule.lua is the only writer):
  *   jd:{q}:schedules          hash  schedule key -> its definition (JSON written by the
  *                                   dispatcher, schedules.ts; compared as a string)
- *   jd:{q}:schedule-next      zset  schedule key -> when its next tick is due (ms, the backend's
- *                                   clock). A tick moves it with a compare-and-set on this score,
- *                                   so one process only submits each tick
+ *   jd:{q}:schedule-next      zset  schedule key -> when its next tick is due (ms, the
+ *                                   dispatchers' clock). A tick moves it with a compare-and-set on
+ *                                   this score, so one process only submits each tick
  *
  * Limits are not stored: each claim passes its caller's limits (`rateLimit`, `globalConcurrency`
  * of the types it registered) as arguments, so a process needs no configuration from Redis and
