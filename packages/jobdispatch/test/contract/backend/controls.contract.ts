@@ -50,7 +50,7 @@ export function controlsContract(h: BackendHarness): void {
       await backend.retry(b!, { code: 'JOB_FAILED', message: 'again' }, 0);
       const [d] = await claim(backend, limits);
       assert.equal(d?.job.id, jobs[3]!.id, 'the next in line (the retry went to the back)');
-      await backend.release(c!);
+      await backend.release(c);
       const [e] = await claim(backend, limits);
       assert.equal(e?.job.id, jobs[2]!.id, 'the released job, back at the front');
       assert.deepEqual(await claim(backend, limits), []);
