@@ -170,10 +170,11 @@ describe('Redis: schedules and limits over processes', redisSuite(), () => {
     const most = mostInWindow(limitedAt, 1000);
     assert.ok(most <= 10, `${most} Limited starts in one second`);
     const sorted = [...limitedAt].sort((a, b) => a - b);
-    // The unlimited type is done before the limited one's third window opens.
+    // The unlimited type does not wait for the limited one: all of it starts within the limited
+    // type's first three windows (it takes a fraction of one when run alone).
     assert.ok(
-      Math.max(...freeAt) < (sorted[20] as number),
-      `Free ended at ${Math.max(...freeAt) - sorted[0]!} ms, Limited's 21st start at ${sorted[20]! - sorted[0]!} ms`,
+      Math.max(...freeAt) < (sorted[30] as number),
+      `Free's last start at ${Math.max(...freeAt) - sorted[0]!} ms, Limited's 31st at ${sorted[30]! - sorted[0]!} ms`,
     );
     // Both processes took part: the limit held over the queue, not per process.
     for (const child of children) {
