@@ -28,6 +28,19 @@
  * - **Claim.** Strict priority order, FIFO within a level (opt-in aging aside); per-type
  *   `remaining` as documented on `ClaimRequest`; nothing of a paused type (or of a paused queue)
  *   is claimed, and a paused type never holds back the others.
+ * - **Type limits** (`ClaimRequest.limits`, given by the caller of each claim, so a process
+ *   started later needs no stored configuration; every process should give the same limits for a
+ *   type, and where they differ each claim applies its caller's). `globalConcurrency`: a claim
+ *   starts a job of the type only while fewer than that many of its jobs are `running` in the
+ *   whole queue (every process on Redis, every caller of the backend in memory); the count is
+ *   the running index, so finish, retry, release, cancel and lease expiry free the slot.
+ *   `rateLimit { max, perMs }`: a sliding log of the type's starts (the backend's clock): a claim
+ *   starts a job only while fewer than `max` starts of the type happened in the last `perMs` ms,
+ *   so no window of `perMs` ever holds more than `max` starts (over the queue on Redis, over the
+ *   backend in memory). A type at its limit is skipped like a paused one (priority order holds
+ *   among the others). When jobs of a rate-limited type wait, `waitForWork()` resolves no later
+ *   than the moment its window frees (one timer, no polling); a global slot that frees elsewhere
+ *   is seen through the event stream (the dispatcher claims again on the job's end event).
  * - **Retry (after a failed attempt).** `retry(claim, error, delayMs)`: `delayMs` 0 queues the job
  *   at the back of its level at once; otherwise it is `scheduled` with `runAt = now() + delayMs`
  *   and becomes due as above. Event `retrying` (with `delayMs`).
@@ -72,6 +85,16 @@
  *   Claims skip what is paused; running jobs go on; submits and due jobs still queue. The state is
  *   the backend's (on Redis: stored, so every process, and one started later, obeys it). `resume`
  *   wakes `waitForWork`. Pausing twice, or resuming what is not paused, is not an error.
+ * - **Schedules** (repeating jobs; the dispatcher owns their timing, see schedules.ts). The
+ *   backend stores, per key, an opaque definition string and the next run time. `putSchedule`
+ *   is idempotent: the same definition again keeps the stored `nextRunAt` (so a restart that
+ *   declares its schedules again does not lose a missed tick); a different definition replaces
+ *   it and its `nextRunAt` (the last call wins). `advanceSchedule(key, expected, next)` sets
+ *   `nextRunAt` to `next` only if it still equals `expected` (atomically: on Redis one script):
+ *   of all the processes that saw a tick due, exactly one gets true, and only it submits the
+ *   tick's job. Schedules are the backend's state: on Redis stored (every process, and one
+ *   started later, sees them; they survive restarts), in memory shared by the dispatchers of one
+ *   backend and gone with the process.
  *
  * Every operation that changes a record also emits the matching event, in order, to every
  * subscriber (in every process, for a shared backend): the dispatcher builds `wait()`, stats and
@@ -205,6 +228,25 @@ export interface ClaimRequest {
    * listed are limited by `max` only. A type that may not start never holds back the others.
    */
   readonly remaining: ReadonlyMap<string, number>;
+  /** Job types with limits over the whole queue (see "Type limits" above). */
+  readonly limits?: ReadonlyMap<string, TypeLimits>;
+}
+
+/** Limits of one job type that hold over the whole queue, not per process. */
+export interface TypeLimits {
+  /** At most `max` starts in any `perMs` window. */
+  readonly rateLimit?: { readonly max: number; readonly perMs: number };
+  /** At most this many running at once. */
+  readonly globalConcurrency?: number;
+}
+
+/** A repeating schedule as a backend stores it. */
+export interface StoredSchedule {
+  readonly key: string;
+  /** The dispatcher's encoding of the definition (JSON); the backend compares and returns it. */
+  readonly definition: string;
+  /** When the next tick is due (ms since the epoch, on the dispatchers' `now()`, which the backend only stores and compares). */
+  readonly nextRunAt: number;
 }
 
 /** A job handed to this process to run, with the token that proves it still holds it. */
@@ -269,6 +311,17 @@ export interface Backend {
   paused(): Promise<PausedState>;
   /** Queued jobs per level. */
   stats(): Promise<QueueStats>;
+  /**
+   * Stores the schedule `key`; the same definition again keeps its stored `nextRunAt`, another
+   * replaces both. Resolves with what is stored now.
+   */
+  putSchedule(key: string, definition: string, nextRunAt: number): Promise<StoredSchedule>;
+  /** Deletes the schedule `key`; false when there was none. */
+  removeSchedule(key: string): Promise<boolean>;
+  /** Every schedule, by key. */
+  schedules(): Promise<StoredSchedule[]>;
+  /** Moves `nextRunAt` of `key` from `expected` to `next`; false (nothing written) when it was not `expected`. */
+  advanceSchedule(key: string, expected: number, next: number): Promise<boolean>;
   /** Appends an event that does not change a record (`stuck`) to the log. */
   publish(event: NewJobEvent): Promise<void>;
   /** Every event of this backend's queue, in log order, each once. Returns the unsubscribe function. */

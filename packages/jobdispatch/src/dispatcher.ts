@@ -63,6 +63,14 @@ import {
 import { type Job, type JobSpec, createJob } from './job.js';
 import type { PriorityJobQueueOptions } from './priority-queue.js';
 import { SlotScheduler } from './scheduler.js';
+import {
+  type ScheduleInfo,
+  type ScheduleOptions,
+  ScheduleRunner,
+  type ScheduleTimer,
+  realScheduleTimer,
+} from './schedules.js';
+import { QueueLimits } from './type-limits.js';
 import { type DispatcherStats, StatsCollector } from './stats.js';
 import { Outcomes, type WaitOptions } from './outcomes.js';
 import { type WorkerDeps, runJob } from './worker.js';
@@ -92,6 +100,8 @@ export interface DispatcherOptions {
   readonly events?: EventLogOptions;
   /** The clock for records, due times and expiry (tests inject one). Default `Date.now`. */
   readonly now?: () => number;
+  /** The timer of schedules, on the `now` clock (tests inject one with `now`). Default: `setTimeout`, unref'd. */
+  readonly setTimer?: ScheduleTimer;
   /** The random source for backoff jitter. Default `Math.random`. */
   readonly random?: () => number;
   /** Where errors that belong to no caller go. Default: a process warning. */
@@ -123,6 +133,8 @@ export class Dispatcher {
   private readonly stats_ = new StatsCollector();
   private readonly slots: SlotScheduler;
   private readonly outcomes: Outcomes;
+  private readonly limits = new QueueLimits();
+  private readonly schedules_: ScheduleRunner;
   private readonly unsubscribe: () => void;
   private readonly now: () => number;
   private state: State = 'created';
@@ -177,6 +189,14 @@ export class Dispatcher {
     };
     this.slots = new SlotScheduler(workers, this.deps, () => this.wakeLoop?.());
     this.outcomes = new Outcomes((id) => this.backend.get(id), reportError);
+    this.schedules_ = new ScheduleRunner({
+      backend: this.backend,
+      now: this.now,
+      setTimer: options.setTimer ?? realScheduleTimer,
+      submit: (spec) => this.submit(spec),
+      checkSpec: validateSpec,
+      reportError,
+    });
     this.unsubscribe = this.backend.subscribe((event) => this.onEvent(event));
   }
 
@@ -218,6 +238,7 @@ export class Dispatcher {
       handler?.maxConcurrency,
     );
     this.registry.add(handler, resolved);
+    this.limits.add(handler.jobType, resolved);
     return this;
   }
 
@@ -227,7 +248,32 @@ export class Dispatcher {
     await this.backend.open();
     if (this.state !== 'created') return; // stopped while connecting
     this.state = 'running';
+    this.schedules_.start();
     if (this.workers > 0) this.loopDone = this.loop();
+  }
+
+  /**
+   * Submits `options.job` at every tick of `options.cron` (in `options.timezone`, default UTC) or
+   * every `options.everyMs`, once per tick over every process of the queue, from `start()` until
+   * `unschedule(key)` (see schedules.ts for the full semantics). Idempotent by key: the same
+   * definition again changes nothing; another replaces it (the last call wins). Stored by the
+   * backend: on Redis it outlives the process, and a tick missed while no process ran is
+   * submitted once at the next start. INVALID_ARGUMENT names a bad field; QUEUE_CLOSED after
+   * `stop()`.
+   */
+  schedule<P>(key: string, options: ScheduleOptions<P>): Promise<ScheduleInfo> {
+    if (this.state === 'draining' || this.state === 'stopped') return Promise.reject(queueClosed());
+    return this.schedules_.define(key, options);
+  }
+
+  /** Deletes the schedule `key` (no more ticks); false when there was none. */
+  unschedule(key: string): Promise<boolean> {
+    return this.schedules_.remove(key);
+  }
+
+  /** Every schedule of the queue, by key, each with its definition and `nextRunAt`. */
+  schedules(): Promise<ScheduleInfo[]> {
+    return this.schedules_.list();
   }
 
   /**
@@ -417,6 +463,7 @@ export class Dispatcher {
     if (!(timeoutMs >= 0)) throw invalidArgument('timeoutMs', 'a number >= 0', timeoutMs);
     const wasRunning = this.state === 'running';
     this.state = 'draining';
+    const schedulesStopped = this.schedules_.stop();
     this.wakeLoop?.();
     const deadlineAt = Date.now() + timeoutMs;
     const deadline = sleep(timeoutMs);
@@ -425,6 +472,7 @@ export class Dispatcher {
     this.state = 'stopped';
     this.wakeLoop?.();
     await Promise.race([this.abandonRunning(), deadline.promise]);
+    await Promise.race([schedulesStopped, deadline.promise]);
     // Closing and releasing waiters share the same deadline: stop() resolves by it whatever the
     // backend does (a close that runs past it goes on in the background, bounded by the backend).
     const closed = this.backend.close().catch(this.deps.reportError);
@@ -465,6 +513,7 @@ export class Dispatcher {
           claims = await this.backend.claim({
             max: free,
             remaining: this.slots.remaining(this.registry, remaining),
+            ...(this.limits.byType.size > 0 && { limits: this.limits.byType }),
           });
         } catch (error) {
           this.deps.reportError(error);
@@ -507,6 +556,7 @@ export class Dispatcher {
     this.stats_.observe(event);
     if (event.type === 'cancelling') this.slots.cancel(event.jobId);
     if (FINAL_EVENT_TYPES.has(event.type)) this.slots.forget(event.jobId);
+    if (this.limits.frees(event)) this.slots.nudge();
     this.outcomes.observe(event);
     if (this.hub.size > 0) this.hub.emit(event);
   }

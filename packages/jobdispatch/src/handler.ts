@@ -74,6 +74,29 @@ export interface HandlerOptions {
    * event reports it. Default 5000.
    */
   readonly stuckAfterMs?: number;
+  /**
+   * At most `max` starts of this type in any `perMs` window (a sliding window): over every process
+   * of the queue on Redis, over the backend in process. Jobs of a limited type wait in the queue
+   * (in priority order) and never hold back other types. Default: no limit.
+   */
+  readonly rateLimit?: RateLimit;
+  /**
+   * At most this many jobs of this type running at once over every process of the queue (on
+   * Redis), over every dispatcher of the backend (in process). `concurrency` stays per dispatcher.
+   * It counts running records: a slot frees when the job's end is written (finish, retry, release,
+   * cancel, or on Redis its lease running out after its process died), so a job failed at its
+   * timeout frees its global slot at the deadline even if its handler still runs (its process's
+   * own slot stays taken until the handler returns). Default: no limit.
+   */
+  readonly globalConcurrency?: number;
+}
+
+/** `max` starts in any `perMs` window. */
+export interface RateLimit {
+  /** An integer >= 1. */
+  readonly max: number;
+  /** A whole number of milliseconds >= 1. */
+  readonly perMs: number;
 }
 
 export const DEFAULT_BACKOFF_BASE_MS = 1000;
@@ -87,6 +110,8 @@ export interface ResolvedHandlerOptions {
   readonly backoff:
     Required<Extract<Backoff, { type: 'exponential' }>> | Extract<Backoff, { type: 'fixed' }>;
   readonly stuckAfterMs: number;
+  readonly rateLimit: RateLimit | undefined;
+  readonly globalConcurrency: number | undefined;
 }
 
 export interface Registration {
@@ -122,7 +147,32 @@ export function resolveHandlerOptions(
     retries,
     backoff: resolveBackoff(options.backoff),
     stuckAfterMs,
+    rateLimit: resolveRateLimit(options.rateLimit),
+    globalConcurrency: resolveGlobalConcurrency(options.globalConcurrency),
   };
+}
+
+function resolveRateLimit(rateLimit: RateLimit | undefined): RateLimit | undefined {
+  if (rateLimit === undefined) return undefined;
+  if (rateLimit === null || typeof rateLimit !== 'object') {
+    throw invalidArgument('rateLimit', 'an object { max, perMs }', rateLimit);
+  }
+  const { max, perMs } = rateLimit;
+  if (!Number.isSafeInteger(max) || max < 1) {
+    throw invalidArgument('rateLimit.max', 'an integer >= 1', max);
+  }
+  if (!Number.isSafeInteger(perMs) || perMs < 1) {
+    throw invalidArgument('rateLimit.perMs', 'an integer >= 1 (milliseconds)', perMs);
+  }
+  return { max, perMs };
+}
+
+function resolveGlobalConcurrency(value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw invalidArgument('globalConcurrency', 'an integer >= 1', value);
+  }
+  return value;
 }
 
 function resolveBackoff(backoff: Backoff | undefined): ResolvedHandlerOptions['backoff'] {

@@ -35,7 +35,14 @@ export {
   type HandlerOptions,
   type JobContext,
   type JobHandler,
+  type RateLimit,
 } from './handler.js';
+export {
+  SCHEDULE_REFRESH_MS,
+  type ScheduleInfo,
+  type ScheduleOptions,
+  type ScheduleTimer,
+} from './schedules.js';
 export {
   compareEventIds,
   isFinalEvent,
@@ -79,7 +86,9 @@ export {
   type ResolvedRetention,
   type RetentionOptions,
   type RetentionRule,
+  type StoredSchedule,
   type SubmitResult,
+  type TypeLimits,
 } from './backend.js';
 export { MemoryBackend, type MemoryBackendOptions, type SetTimer } from './backends/memory.js';
 export {

@@ -101,6 +101,15 @@ export class SlotScheduler {
     this.earlyCancels.delete(jobId);
   }
 
+  /**
+   * Something outside this process freed room a claim may use (a globally limited type's job
+   * ended): wakes the loop, and counts as a freed slot for a claim in flight.
+   */
+  nudge(): void {
+    this.freedCount++;
+    this.onChange();
+  }
+
   /** Resolves once no run is in progress. */
   whenIdle(): Promise<void> {
     if (this.runs.size === 0) return Promise.resolve();

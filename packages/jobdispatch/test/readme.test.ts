@@ -40,6 +40,17 @@ it("runs the README's job store example as written, printing what its comments s
   }
 });
 
+it("runs the README's schedules and limits example as written, printing what its comments say", async () => {
+  const run = await runReadmeBlock('controls-example');
+  try {
+    const expected = [...run.source.matchAll(/console\.log\(.*\); \/\/ (.*)$/gm)].map((m) => m[1]);
+    assert.deepEqual(run.printed, ['daily-digest, heartbeat', 'true', '5', '2', 'true']);
+    assert.deepEqual(expected, run.printed, "the block's comments say what it prints");
+  } finally {
+    await run.cleanup();
+  }
+});
+
 it("runs the README's typed job definitions example as written, printing what its comments say", async () => {
   const run = await runReadmeBlock('typed-jobs');
   const tsconfig = join(scratchDir, `tsconfig.typed-jobs-${process.pid}.json`);

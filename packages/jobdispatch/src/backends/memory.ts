@@ -31,6 +31,7 @@ import {
   type RenewResult,
   type ResolvedRetention,
   type RetentionOptions,
+  type StoredSchedule,
   type SubmitResult,
 } from '../backend.js';
 import { duplicateId, invalidArgument, invalidState, jobNotFound, queueFull } from '../errors.js';
@@ -51,7 +52,9 @@ import { resolveRetention } from '../retention.js';
 import { type FinishedStatus, KeptRecord } from './memory/kept-record.js';
 import { EventRing } from './memory/event-ring.js';
 import { LiveRecord, asJob } from './memory/live-record.js';
+import { ScheduleTable } from './memory/schedules.js';
 import { StatusIndex } from './memory/status-index.js';
+import { TypeLimitGate } from './memory/type-limits.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 /** A record that is not finished: mutable, as its job moves (see `LiveRecord`). */
@@ -130,6 +133,10 @@ export class MemoryBackend implements Backend {
   private wake: { at: number; cancel: () => void } | undefined;
   /** Set when work arrives, cleared when a claim begins: see `waitForWork`. */
   private arrived = false;
+  private readonly limitGate = new TypeLimitGate();
+  /** When a rate-limited type with waiting jobs may start again (read by the last claim). */
+  private limitFreeAt: number | undefined;
+  private readonly scheduleTable = new ScheduleTable();
 
   constructor(options: MemoryBackendOptions = {}) {
     this.now = options.now ?? Date.now;
@@ -176,8 +183,15 @@ export class MemoryBackend implements Backend {
     const now = this.tick();
     const claims: Claim[] = [];
     this.arrived = false;
+    this.limitFreeAt = undefined;
     if (this.queue.size === 0 || this.queuePaused) return Promise.resolve(claims);
     const remaining = new Map(request.remaining);
+    const limits = request.limits;
+    if (limits !== undefined && limits.size > 0) {
+      const room = this.limitGate.room(limits, now, (type) => this.running.sizeOf(type));
+      for (const [type, left] of room)
+        remaining.set(type, Math.min(left, remaining.get(type) ?? left));
+    }
     const paused = this.pausedTypes;
     const canRun = (type: string): boolean =>
       (remaining.get(type) ?? 1) > 0 && !(paused.size > 0 && paused.has(type));
@@ -198,10 +212,15 @@ export class MemoryBackend implements Backend {
       const token = String(++this.tokens);
       record.token = token;
       claims.push({ job: snapshot(record), token });
+      if (limits !== undefined) this.limitGate.started(record.name, now, limits);
       this.emit(record, 'started', now, {
         attempt: record.attempts,
         waitMs: now - record.queuedAt,
       });
+    }
+    if (limits !== undefined && limits.size > 0) {
+      this.limitFreeAt = this.limitGate.freesAt(limits, now, (type) => this.queued.sizeOf(type));
+      if (this.limitFreeAt !== undefined) this.armWake(); // for a dispatcher already waiting
     }
     return Promise.resolve(claims);
   }
@@ -473,6 +492,22 @@ export class MemoryBackend implements Backend {
     return Promise.resolve({ queue: this.queuePaused, types: [...this.pausedTypes].sort() });
   }
 
+  putSchedule(key: string, definition: string, nextRunAt: number): Promise<StoredSchedule> {
+    return Promise.resolve(this.scheduleTable.put(key, definition, nextRunAt));
+  }
+
+  removeSchedule(key: string): Promise<boolean> {
+    return Promise.resolve(this.scheduleTable.remove(key));
+  }
+
+  schedules(): Promise<StoredSchedule[]> {
+    return Promise.resolve(this.scheduleTable.list());
+  }
+
+  advanceSchedule(key: string, expected: number, next: number): Promise<boolean> {
+    return Promise.resolve(this.scheduleTable.advance(key, expected, next));
+  }
+
   stats(): Promise<QueueStats> {
     this.tick();
     return Promise.resolve(this.queue.stats());
@@ -700,18 +735,26 @@ export class MemoryBackend implements Backend {
     return this.finished[status];
   }
 
-  /** Arms the wake-up for the earliest due job, while someone waits for work. */
+  /**
+   * Arms the wake-up for the earliest due job, or the moment a rate-limited type that has jobs
+   * waiting may start again, whichever comes first, while someone waits for work.
+   */
   private armWake(): void {
     if (this.workWaiters.size === 0) return;
     const first = this.scheduled.first();
-    if (first === undefined) return;
-    const at = first.runAt as number;
+    const freeAt = this.limitFreeAt;
+    if (first === undefined && freeAt === undefined) return;
+    const at = Math.min(first?.runAt ?? Infinity, freeAt ?? Infinity);
     if (this.wake !== undefined && this.wake.at <= at) return;
     this.disarmWake();
     const cancel = this.setTimer(() => {
       this.wake = undefined;
+      const now = this.now();
       const due = this.scheduled.first();
-      if (due !== undefined && (due.runAt as number) <= this.now()) this.wakeWorkers();
+      if (this.limitFreeAt !== undefined && this.limitFreeAt <= now) {
+        this.limitFreeAt = undefined;
+        this.wakeWorkers();
+      } else if (due !== undefined && (due.runAt as number) <= now) this.wakeWorkers();
       else this.armWake();
     }, at - this.now());
     this.wake = { at, cancel };

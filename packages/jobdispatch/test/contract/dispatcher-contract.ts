@@ -9,7 +9,9 @@ import { definedJobsContract } from './defined-jobs.contract.js';
 import { eventLogContract } from './event-log.contract.js';
 import { type MakeBackend, createHarness } from './harness.js';
 import { progressAndSettingsContract } from './progress-settings.contract.js';
+import { limitsContract } from './limits.contract.js';
 import { recordsContract } from './records.contract.js';
+import { schedulesContract } from './schedules.contract.js';
 import { statsAndShutdownContract } from './stats-shutdown.contract.js';
 import { storeOpsContract } from './store-ops.contract.js';
 import { timeoutsContract } from './timeouts.contract.js';
@@ -29,5 +31,7 @@ export function runDispatcherContract(label: string, makeBackend: MakeBackend): 
     waitOptionsContract(harness);
     definedJobsContract(harness);
     eventLogContract(harness);
+    schedulesContract(harness);
+    limitsContract(harness);
   });
 }

@@ -24,6 +24,7 @@ import type {
   Outcome,
   PausedState,
   RenewResult,
+  StoredSchedule,
   SubmitResult,
 } from '../../backend.js';
 import {
@@ -58,6 +59,7 @@ import {
   rawFromFlat,
 } from './record.js';
 import { R, type ScriptName, runScript } from './scripts.js';
+import { decodeSchedules, pushLimits } from './schedules.js';
 import { WorkSignal } from './wake.js';
 
 export {
@@ -116,8 +118,11 @@ interface FinishItem {
 }
 /** R.OK or R.SCHEDULED alone, or a code with details (see submit.lua). */
 type SubmitReply = number | [number, ...unknown[]];
-/** dueInMs, then flat, per claim: id, token, attempt, the CLAIM_FIELDS of its record before the claim. */
-type ClaimReply = [number, ...unknown[]];
+/**
+ * dueInMs, limitInMs (claim.lua), then flat, per claim: id, token, attempt, the CLAIM_FIELDS of
+ * its record before the claim.
+ */
+type ClaimReply = [number, number, ...unknown[]];
 /** Values per claim in a ClaimReply. */
 const CLAIM_STRIDE = 3 + CLAIM_FIELDS.length;
 
@@ -231,12 +236,14 @@ export class RedisBackend implements Backend {
     this.work.claimBegan();
     const now = this.options.now();
     const args: (string | number)[] = [request.max];
+    pushLimits(args, request.limits);
     for (const [type, left] of request.remaining) args.push(type, Math.max(0, left));
     const reply = (await this.run('claim', args, now)) as ClaimReply;
     this.work.claimEnded(reply[0]);
+    this.work.limitFreesIn(reply[1]);
     this.startReaper();
     const claims: Claim[] = [];
-    for (let at = 1; at + CLAIM_STRIDE <= reply.length; at += CLAIM_STRIDE) {
+    for (let at = 2; at + CLAIM_STRIDE <= reply.length; at += CLAIM_STRIDE) {
       const [id, token, attempt] = [String(reply[at]), String(reply[at + 1]), reply[at + 2]];
       const claim = this.decodeClaim(id, token, reply, at + 3, Number(attempt), now);
       if (claim !== undefined) claims.push(claim);
@@ -411,6 +418,23 @@ export class RedisBackend implements Backend {
     const flags = await this.link.run((client) => client.hkeys(this.keys.pause));
     const types = flags.filter((f) => f.startsWith('type:')).map((f) => f.slice(5));
     return { queue: flags.includes('queue'), types: types.sort() };
+  }
+
+  async putSchedule(key: string, definition: string, nextRunAt: number): Promise<StoredSchedule> {
+    const reply = (await this.run('schedule', ['put', key, definition, nextRunAt])) as string[];
+    return { key, definition: String(reply[0]), nextRunAt: Number(reply[1]) };
+  }
+
+  async removeSchedule(key: string): Promise<boolean> {
+    return (await this.run('schedule', ['remove', key])) === 1;
+  }
+
+  async schedules(): Promise<StoredSchedule[]> {
+    return decodeSchedules((await this.run('schedule', ['list'])) as unknown[]);
+  }
+
+  async advanceSchedule(key: string, expected: number, next: number): Promise<boolean> {
+    return (await this.run('schedule', ['advance', key, expected, next])) === 1;
   }
 
   async stats(): Promise<QueueStats> {

@@ -56,6 +56,23 @@
  *                                   oldest of every type's index, merged). No queue-wide index:
  *                                   it would cost about 135 bytes more per kept record
  *   jd:{q}:x:<seq>            any   a key moved aside as corrupt (renamed; expires after 7 days)
+ *   jd:{q}:l:<type>           zset  rate limit log: claim token -> start time (the backend's
+ *                                   clock) of the type's starts in its last `perMs`; trimmed by
+ *                                   the claim, expires `perMs` after the last start. Exists only
+ *                                   for types registered with `rateLimit`
+ *
+ * Repeating schedules (built in the scripts; schedule.lua is the only writer):
+ *   jd:{q}:schedules          hash  schedule key -> its definition (JSON written by the
+ *                                   dispatcher, schedules.ts; compared as a string)
+ *   jd:{q}:schedule-next      zset  schedule key -> when its next tick is due (ms, the
+ *                                   dispatchers' clock). A tick moves it with a compare-and-set on
+ *                                   this score, so one process only submits each tick
+ *
+ * Limits are not stored: each claim passes its caller's limits (`rateLimit`, `globalConcurrency`
+ * of the types it registered) as arguments, so a process needs no configuration from Redis and
+ * a changed limit takes effect with the next claim; processes should agree on a type's limits.
+ * Schedules are stored because they must outlive every process (a restart catches up a missed
+ * tick from `schedule-next`).
  *
  * Every index is changed only by the scripts, in the same script call as the record, so counts
  * (the queue counters, ZCARDs of the sorted sets) are exact and a list page is a range read,
@@ -83,6 +100,9 @@ const SUFFIX = {
   running: 'r:',
   finished: 'f:',
   movedAside: 'x:',
+  rateLog: 'l:',
+  schedules: 'schedules',
+  scheduleNext: 'schedule-next',
 } as const;
 
 export interface QueueKeys {
@@ -105,6 +125,9 @@ export interface QueueKeys {
   scheduled(jobType: string): string;
   running(jobType: string): string;
   finished(status: string, jobType: string): string;
+  rateLog(jobType: string): string;
+  readonly schedules: string;
+  readonly scheduleNext: string;
   /** The fixed keys every script receives, in the order the script prelude names them. */
   readonly scriptKeys: readonly string[];
 }
@@ -136,6 +159,9 @@ export function queueKeys(queue: string): QueueKeys {
     scheduled: (jobType) => prefix + SUFFIX.scheduled + jobType,
     running: (jobType) => prefix + SUFFIX.running + jobType,
     finished: (status, jobType) => `${prefix}${SUFFIX.finished}${status}:${jobType}`,
+    rateLog: (jobType) => prefix + SUFFIX.rateLog + jobType,
+    schedules: prefix + SUFFIX.schedules,
+    scheduleNext: prefix + SUFFIX.scheduleNext,
     scriptKeys: [
       fixed.seq,
       fixed.counts,
@@ -171,6 +197,9 @@ export function luaKeyPrelude(): string {
     `local function runningKey(jobType) return PREFIX .. '${SUFFIX.running}' .. jobType end`,
     `local function finishedKey(status, jobType) return PREFIX .. '${SUFFIX.finished}' .. status .. ':' .. jobType end`,
     `local function movedAsideKey(n) return PREFIX .. '${SUFFIX.movedAside}' .. n end`,
+    `local function rateLogKey(jobType) return PREFIX .. '${SUFFIX.rateLog}' .. jobType end`,
+    `local SCHEDULES = PREFIX .. '${SUFFIX.schedules}'`,
+    `local SCHEDULE_NEXT = PREFIX .. '${SUFFIX.scheduleNext}'`,
     '',
   ].join('\n');
 }

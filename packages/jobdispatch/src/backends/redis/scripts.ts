@@ -52,6 +52,7 @@ const NAMES = [
   'pause',
   'list',
   'counts',
+  'schedule',
 ] as const;
 
 export type ScriptName = (typeof NAMES)[number];

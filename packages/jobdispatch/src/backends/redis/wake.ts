@@ -3,7 +3,8 @@
  * queue's wake list, on a connection of its own) until a submit, retry, release, resume or reclaim
  * pushes a wake token, or until the next scheduled job comes due: one local timer, set from the
  * earliest due time that the last claim read from the `due` index, or that a `scheduled` or
- * `retrying` event of any process announced since. Nothing due: no timer at all.
+ * `retrying` event of any process announced since, or the moment the rate window of a limited
+ * type with waiting jobs frees (as the last claim read it). Nothing due: no timer at all.
  *
  * The timer also runs while no worker waits (every slot busy): it then calls `onDue`, which moves
  * the due jobs (the promote script), so they are queued on time for any process that has room.
@@ -27,6 +28,11 @@ export class WorkSignal {
   private working = false;
   /** The earliest due time announced since the last claim began (its reply may predate it). */
   private announced: number | undefined;
+  /**
+   * When a rate-limited type with waiting jobs may start again, as the last claim read it (set by
+   * claims only: a promote or reap knows nothing of limits and leaves it).
+   */
+  private limitAt: number | undefined;
 
   constructor(
     private readonly blocking: () => Promise<Redis>,
@@ -51,6 +57,14 @@ export class WorkSignal {
     const { announced } = this;
     this.nextDueAt =
       read === undefined || (announced !== undefined && announced < read) ? announced : read;
+    this.armDueTimer();
+  }
+
+  /** What a claim read of the rate limits: how long until a limited type may start again (-1: none waits). */
+  limitFreesIn(inMs: number): void {
+    const at = inMs >= 0 ? this.now() + inMs : undefined;
+    if (at === this.limitAt) return;
+    this.limitAt = at;
     this.armDueTimer();
   }
 
@@ -105,14 +119,16 @@ export class WorkSignal {
 
   private armDueTimer(): void {
     this.disarmDueTimer();
-    if (this.nextDueAt === undefined || this.closed || !this.working) return;
+    const at = Math.min(this.nextDueAt ?? Infinity, this.limitAt ?? Infinity);
+    if (at === Infinity || this.closed || !this.working) return;
     this.cancelDueTimer = this.setTimer(
       () => {
         this.cancelDueTimer = undefined;
+        if (this.limitAt !== undefined && this.limitAt <= this.now()) this.limitAt = undefined;
         if (this.waiters.size > 0) this.wakeAll();
         else this.onDue();
       },
-      Math.max(0, this.nextDueAt - this.now()),
+      Math.max(0, at - this.now()),
     );
   }
 

@@ -17,9 +17,18 @@ moved aside and noted (`corrupt`): an entry that is not "<seq>:<id>", a record t
 nobody waits for it), a queue or a type set of the wrong type (renamed aside, the counts rebuilt).
 The claim goes on with the next entry.
 
-KEYS: the fixed keys (keys.ts)      ARGV: the common ARGV (lib.lua), then: max,
+Type limits (backend.ts "Type limits"), in `typeLimits` below: a type with a global
+concurrency may start only while ZCARD r:<type> (its running jobs, over the queue) is below it; a
+rate-limited type only while its sliding log l:<type> (start times, the backend's clock; members
+the claims' tokens) holds fewer than `max` starts newer than NOW - perMs. Both become the type's
+starts left, so a limited type is skipped like a paused one, never blocking the others.
+
+KEYS: the fixed keys (keys.ts)      ARGV: the common ARGV (lib.lua), then: max, n, then n
+      quadruples: job type, rate max, rate perMs, global concurrency (0: none of that limit),
       then pairs: job type, starts left (only types with a cap)
-Returns: {dueInMs, claims...}: dueInMs is the time until the next scheduled job is due (-1: none);
+Returns: {dueInMs, limitInMs, claims...}: dueInMs is the time until the next scheduled job is due
+      (-1: none); limitInMs the time until the rate window of a limited type with queued jobs
+      frees (-1: none held);
       then, flat, per claim: id, token, attempt, the CLAIM_FIELDS of the record before the claim
       (false where absent): the caller applies what the claim changed (status running, attempts,
       startedAt and updatedAt now, no progress). One flat array is cheaper to decode than nested.
@@ -31,7 +40,14 @@ local clock = serverNow()
 local woken = 0
 
 local left = {}
-for i = A + 2, #ARGV, 2 do left[ARGV[i]] = tonumber(ARGV[i + 1]) end
+local nLimits = tonumber(ARGV[A + 2])
+local LIMITS = {}
+for i = A + 3, A + 2 + 4 * nLimits, 4 do
+  LIMITS[ARGV[i]] = {
+    rateMax = tonumber(ARGV[i + 1]), perMs = tonumber(ARGV[i + 2]), global = tonumber(ARGV[i + 3]),
+  }
+end
+for i = A + 3 + 4 * nLimits, #ARGV, 2 do left[ARGV[i]] = tonumber(ARGV[i + 1]) end
 
 -- 1. What is late: leases that ran out, scheduled jobs that came due.
 local oldestLease = redis.call('ZRANGE', LEASES, 0, 0, 'WITHSCORES')
@@ -51,6 +67,52 @@ for i = 1, #pauses, 2 do
   if field == 'queue' then max = 0 end
   if string.sub(field, 1, 5) == 'type:' then left[string.sub(field, 6)] = 0 end
 end
+
+-- 2b. Type limits: each limited type's starts left is at most its room under its limits.
+local function typeLimits()
+  for jobType, limit in pairs(LIMITS) do
+    local room = nil
+    if limit.rateMax > 0 then
+      local log = rateLogKey(jobType)
+      redis.call('ZREMRANGEBYSCORE', log, '-inf', NOW - limit.perMs)
+      room = limit.rateMax - redis.call('ZCARD', log)
+    end
+    if limit.global > 0 then
+      local free = limit.global - redis.call('ZCARD', runningKey(jobType))
+      if room == nil or free < room then room = free end
+    end
+    if room ~= nil then
+      if room < 0 then room = 0 end
+      if left[jobType] == nil or room < left[jobType] then left[jobType] = room end
+    end
+  end
+end
+-- A start of a rate-limited type joins its log (the token is unique per claim).
+local function logStart(jobType, token)
+  local limit = LIMITS[jobType]
+  if limit and limit.rateMax > 0 then
+    local log = rateLogKey(jobType)
+    redis.call('ZADD', log, NOW, token)
+    redis.call('PEXPIRE', log, limit.perMs)
+  end
+end
+-- How long until a rate-limited type with queued jobs may start one again (-1: none held).
+local function rateFreesInMs()
+  local soonest = -1
+  for jobType, limit in pairs(LIMITS) do
+    if limit.rateMax > 0 and countOf('type:' .. jobType) > 0 then
+      local log = rateLogKey(jobType)
+      local n = redis.call('ZCARD', log)
+      if n >= limit.rateMax then
+        local entry = redis.call('ZRANGE', log, n - limit.rateMax, n - limit.rateMax, 'WITHSCORES')
+        local inMs = math.max(0, tonumber(entry[2]) + limit.perMs - NOW)
+        if soonest < 0 or inMs < soonest then soonest = inMs end
+      end
+    end
+  end
+  return soonest
+end
+if nLimits > 0 then typeLimits() end
 
 -- 3. Selection.
 local STATUS, SEQ_FIELD = CLAIM_FIELD.status, CLAIM_FIELD.seq
@@ -224,7 +286,7 @@ local function select()
   return best, bestType, bestLevel
 end
 
-local claims = { -1 }
+local claims = { -1, -1 }
 local taken = 0
 local function take(id, values, jobType, level)
   local key = jobKey(id)
@@ -234,6 +296,7 @@ local function take(id, values, jobType, level)
   holdLease(id, jobType, clock + LEASE_MS, NOW)
   addCount(level, jobType, -1)
   if left[jobType] ~= nil then left[jobType] = left[jobType] - 1 end
+  if nLimits > 0 then logStart(jobType, values[SEQ_FIELD]) end
   emit('started', id, jobType, level, NOW,
     ',"attempt":' .. attempt .. ',"waitMs":' .. jsonNumber(NOW - tonumber(values[CLAIM_FIELD.queuedAt])))
   taken = taken + 1
@@ -299,6 +362,7 @@ elseif woken > 0 or (max > 0 and taken == max and queued > 0) then
   wake(math.max(woken, 1))
 end
 claims[1] = dueIn
+if nLimits > 0 then claims[2] = rateFreesInMs() end
 
 done()
 return claims
