@@ -282,13 +282,26 @@ export class RedisBackend implements Backend {
    * shown without the field that does not decode).
    */
   async get(id: string): Promise<Job | undefined> {
-    const record = await this.link.run((client) =>
-      client.hgetall(this.keys.job(id)).catch((error: unknown) => {
-        if (!(error instanceof Error) || !error.message.startsWith('WRONGTYPE')) throw error;
+    // The record and its params key (keys.ts) in one transaction: both or neither.
+    const [record, params] = await this.link.run(async (client) => {
+      const replies = await client
+        .multi()
+        .hgetall(this.keys.job(id))
+        .get(this.keys.params(id))
+        .exec();
+      const [[recordError, hash] = [], [, value] = []] = replies ?? [];
+      if (recordError instanceof Error && recordError.message.startsWith('WRONGTYPE')) {
         const message = `the record of job "${id}" in Redis is not a hash`;
-        throw new DispatchError('MALFORMED_RECORD', message, { jobId: id, cause: error });
-      }),
-    );
+        throw new DispatchError('MALFORMED_RECORD', message, { jobId: id, cause: recordError });
+      }
+      if (recordError) throw recordError;
+      return [hash as Record<string, string>, value as string | null | undefined];
+    });
+    // A params key that is not a string reads as '' (malformed), as the scripts read it.
+    if (record['params'] === undefined && Object.keys(record).length > 0) {
+      if (typeof params === 'string') record['params'] = params;
+      else if (params !== null) record['params'] = '';
+    }
     const stored = decodeRecord(id, rawFromFlat(Object.entries(record).flat()));
     if (stored === undefined || !this.kept(stored.job, this.options.now())) return undefined;
     if (stored.problem !== undefined && stored.job.error?.code !== 'MALFORMED_RECORD') {

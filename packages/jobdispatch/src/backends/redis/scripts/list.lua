@@ -141,6 +141,7 @@ local function collect(entries, level)
     last = entry
     local record = redis.pcall('HGETALL', jobKey(entry[1]))
     if type(record) == 'table' and not record.err and #record > 0 then
+      record = withParams(entry[1], record)
       local fields = {}
       for i = 1, #record, 2 do fields[record[i]] = record[i + 1] end
       local current = fields.status == status
