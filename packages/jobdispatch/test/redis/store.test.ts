@@ -154,7 +154,12 @@ describe('RedisBackend job store', redisSuite(), () => {
       assert.equal(await redis.get(`${b.keyPrefix}p:big`), JSON.stringify(params));
     });
     assert.deepEqual((await b.get('big'))?.params, params);
-    const page = await b.list({ statuses: ['queued'], limit: 10 });
+    const page = await b.list({
+      statuses: ['queued'],
+      name: undefined,
+      limit: 10,
+      cursor: undefined,
+    });
     assert.deepEqual(
       page.jobs.map((job) => job.params),
       [params, { n: 1 }],
