@@ -37,7 +37,7 @@
  *                                    listpack encoding: one value over `hash-max-listpack-value`
  *                                    (64 bytes by default) turns the whole hash into a hashtable,
  *                                    about 860 bytes for a record with a 200-byte payload against
- *                                    about 230 + 360 apart (MEMORY USAGE, Redis 7.0). A record
+ *                                    about 250 + 375 apart (MEMORY USAGE, Redis 7.0). A record
  *                                    written before this key existed holds `params` as a hash
  *                                    field; readers take that field when the hash has it.
  *   jd:{q}:d:<dedupKey>       string the id of the execution that owns this dedup key; deleted

@@ -141,7 +141,6 @@ local function collect(entries, level)
     last = entry
     local record = redis.pcall('HGETALL', jobKey(entry[1]))
     if type(record) == 'table' and not record.err and #record > 0 then
-      record = withParams(entry[1], record)
       local fields = {}
       for i = 1, #record, 2 do fields[record[i]] = record[i + 1] end
       local current = fields.status == status
@@ -151,7 +150,7 @@ local function collect(entries, level)
         replies[#replies + 1] = entry[1]
         replies[#replies + 1] = jsonNumber(entry[2])
         replies[#replies + 1] = level or ''
-        replies[#replies + 1] = record
+        replies[#replies + 1] = withParams(entry[1], record)
         found = found + 1
       end
     end
