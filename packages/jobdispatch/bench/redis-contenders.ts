@@ -1,14 +1,21 @@
 /**
  * The contenders of the Redis benchmark behind one small interface: this library's Dispatcher on a
  * RedisBackend, BullMQ (with priorities) and Bee-Queue (no priorities). Each gets the same no-op
- * job body, its own key prefix, and its defaults otherwise (all three keep finished jobs and
- * publish job events).
+ * job body, the same job data (`{ priority, payload }`, the payload a string of PAYLOAD_BYTES),
+ * its own key prefix, and its defaults otherwise (all three keep finished jobs and publish job
+ * events).
  */
 import BeeQueue from 'bee-queue';
 import { Queue, Worker } from 'bullmq';
 import { Dispatcher, JobPriority, RedisBackend } from '../src/index.js';
 
 export const CONTENDER_NAMES = ['jobdispatch', 'BullMQ', 'Bee-Queue'] as const;
+
+/** The size of the payload string every job carries. */
+export const PAYLOAD_BYTES = 200;
+const PAYLOAD = 'p'.repeat(PAYLOAD_BYTES);
+/** What every contender stores with a job. */
+const data = (priority: number) => ({ priority, payload: PAYLOAD });
 export type ContenderName = (typeof CONTENDER_NAMES)[number];
 
 export interface Contender {
@@ -64,10 +71,14 @@ async function ours(redis: RedisAddress, queue: string, capacity: number): Promi
   return {
     keys: `jd:{${queue}}:*`,
     async submitBatch(priorities) {
-      await Promise.all(priorities.map((priority) => producer.submit({ name: 'noop', priority })));
+      await Promise.all(
+        priorities.map((priority) =>
+          producer.submit({ name: 'noop', priority, params: data(priority) }),
+        ),
+      );
     },
     async submitOne(priority) {
-      await producer.submit({ name: 'noop', priority });
+      await producer.submit({ name: 'noop', priority, params: data(priority) });
     },
     async startWorker(concurrency, onStart, onDone) {
       worker = new Dispatcher({ workers: concurrency, backend: backend() });
@@ -102,7 +113,7 @@ async function bullmq(
   let worker: Worker | undefined;
   const job = (priority: number) => ({
     name: 'noop',
-    data: { priority },
+    data: data(priority),
     opts: {
       priority: BULL_PRIORITY[priority as JobPriority],
       ...(keepCompleted !== undefined && { removeOnComplete: { count: keepCompleted } }),
@@ -144,10 +155,10 @@ async function beeQueue(redis: RedisAddress, prefix: string): Promise<Contender>
   return {
     keys: `${prefix}:*`,
     async submitBatch(priorities) {
-      await producer.saveAll(priorities.map((priority) => producer.createJob({ priority })));
+      await producer.saveAll(priorities.map((priority) => producer.createJob(data(priority))));
     },
     async submitOne(priority) {
-      await producer.createJob({ priority }).save();
+      await producer.createJob(data(priority)).save();
     },
     async startWorker(concurrency, onStart, onDone) {
       worker = new BeeQueue('bench', { ...settings, isWorker: true });

@@ -10,7 +10,7 @@ import { redisSuite } from './redis-env.js';
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 describe('Redis benchmark', redisSuite(), () => {
-  it('runs every contender in smoke mode and prints its table, HIGH waits, memory after completed jobs, ratios and targets', async () => {
+  it('runs every contender in smoke mode and prints its table, HIGH waits, memory after completed jobs, ratios and the targets with met or missed', async () => {
     // On a server of its own when one can be started: `used_memory` on the shared server moves with
     // every other suite running against it, which made "bytes per waiting job" negative at times.
     const own = ownRedisTest().skip === undefined ? await OwnRedis.start() : undefined;
@@ -28,10 +28,13 @@ describe('Redis benchmark', redisSuite(), () => {
     } finally {
       await own?.stop();
     }
-    assert.match(stdout, /^contender +conc +submit\/s +process\/s +total\/s +bytes\/waiting job$/m);
+    assert.match(
+      stdout,
+      /^contender +conc +submit\/s +process\/s +total\/s +bytes\/waiting job +CPU us\/job$/m,
+    );
     for (const contender of ['jobdispatch', 'BullMQ', 'Bee-Queue']) {
       for (const concurrency of [10, 50]) {
-        const row = new RegExp(`^${contender} +${concurrency}( +[\\d,]+){4}$`, 'm');
+        const row = new RegExp(`^${contender} +${concurrency}( +[\\d,]+){4} +[\\d.]+$`, 'm');
         assert.match(stdout, row, `${contender} at ${concurrency}`);
       }
       assert.match(stdout, new RegExp(`^${contender} +waited +[\\d.]+ ms`, 'm'));
@@ -41,7 +44,29 @@ describe('Redis benchmark', redisSuite(), () => {
       assert.match(stdout, new RegExp(`^${contender} +-?[\\d,]+ +[\\d,]+ +[\\d,]+$`, 'm'));
     }
     assert.match(stdout, /^ {2}vs BullMQ +memory after [\d,]+ completed: key bytes [\d.]+x/m);
-    assert.match(stdout, /^Targets: total >= 4x BullMQ: (met|MISSED)/m);
-    assert.match(stdout, /memory after [\d,]+ completed <= BullMQ's: (met|MISSED)/m);
+    assert.match(stdout, /^Targets \(issue 12\):$/m);
+    const target = (row: string): RegExp => new RegExp(`^ {2}Redis: ${row}.* (met|MISSED)$`, 'm');
+    assert.match(
+      stdout,
+      target('submit \\+ process, total jobs/s vs BullMQ \\(conc 50\\) +[\\d.]+x +>= 4x'),
+    );
+    assert.match(
+      stdout,
+      target('memory per waiting job vs BullMQ \\(200-byte payload\\) +[\\d.]+x +<= 0.45x'),
+    );
+    assert.match(
+      stdout,
+      target(
+        'HIGH job behind [\\d,]+ waiting LOW jobs +[\\d.]+-[\\d.]+ ms \\(\\d+ runs?\\) +<= 2 ms in every run',
+      ),
+    );
+    assert.match(
+      stdout,
+      target('memory after [\\d,]+ completed vs BullMQ \\(key bytes\\) +[\\d.]+x +<= 1x'),
+    );
+    assert.match(
+      stdout,
+      /^ {2}Redis: CPU per job, Node side \(conc 50; BullMQ [\d.]+ us\) +[\d.]+ us +\(reported\)$/m,
+    );
   });
 });

@@ -149,6 +149,34 @@ describe('RedisBackend with corrupted keys', redisSuite(), () => {
     assert.equal(await b.get('bad'), undefined);
   });
 
+  it('answers get on a record whose params key is not a string with MALFORMED_RECORD naming params, and a claim fails that job and runs the others', async () => {
+    const b = backend();
+    const before = await goodJobs(b, 2);
+    await b.submit(createJob({ id: 'bad-params', name: 'T', params: { n: 1 } }));
+    const later = await goodJobs(b, 2);
+    await withRedis(async (redis) => {
+      await redis.del(`${b.keyPrefix}p:bad-params`);
+      await redis.rpush(`${b.keyPrefix}p:bad-params`, 'a list, not a string');
+    });
+    await assert.rejects(
+      b.get('bad-params'),
+      (e) => isDispatchError(e, 'MALFORMED_RECORD') && /params must be JSON/.test(e.message),
+    );
+    // One claim for everything: the bad record sits among good ones.
+    const claims = await b.claim({ max: 20, remaining: new Map() });
+    assert.deepEqual(
+      claims.map((claim) => claim.job.id),
+      [...before, ...later],
+    );
+    for (const claim of claims) {
+      assert.equal(await b.finish(claim, { status: 'completed', result: null }), true);
+    }
+    await assertAllCompleted(b, [...before, ...later]);
+    const failed = await b.get('bad-params');
+    assert.equal(failed?.status, JobStatus.Failed);
+    assert.equal(failed?.error?.code, 'MALFORMED_RECORD');
+  });
+
   it('moves aside a type set of the wrong type and rebuilds it from the queues', async () => {
     const b = backend();
     const good = await goodJobs(b, 3);

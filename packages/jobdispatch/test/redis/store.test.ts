@@ -142,6 +142,59 @@ describe('RedisBackend job store', redisSuite(), () => {
     });
   });
 
+  it('keeps params of any size out of the record hash (which stays a listpack), hands them to every reader, and deletes them with the record', async () => {
+    const queue = randomQueue('params');
+    const b = backend(queue, { retention: { completed: { maxCount: 1 } } });
+    const params = { payload: 'p'.repeat(200) };
+    await b.submit(createJob({ id: 'big', name: 'T', params }));
+    await b.submit(createJob({ id: 'next', name: 'T', params: { n: 1 } }));
+    await withRedis(async (redis) => {
+      assert.equal(await redis.object('ENCODING', `${b.keyPrefix}j:big`), 'listpack');
+      assert.equal(await redis.hget(`${b.keyPrefix}j:big`, 'params'), null);
+      assert.equal(await redis.get(`${b.keyPrefix}p:big`), JSON.stringify(params));
+    });
+    assert.deepEqual((await b.get('big'))?.params, params);
+    const page = await b.list({
+      statuses: ['queued'],
+      name: undefined,
+      limit: 10,
+      cursor: undefined,
+    });
+    assert.deepEqual(
+      page.jobs.map((job) => job.params),
+      [params, { n: 1 }],
+    );
+    const claims = await b.claim({ max: 2, remaining: new Map() });
+    assert.deepEqual(
+      claims.map((claim) => claim.job.params),
+      [params, { n: 1 }],
+    );
+    await complete(b, claims);
+    // Retention keeps one completed record: the oldest went, and its params key with it.
+    assert.equal(await b.get('big'), undefined);
+    assert.deepEqual((await b.get('next'))?.params, { n: 1 });
+    await withRedis(async (redis) => {
+      assert.equal(await redis.exists(`${b.keyPrefix}p:big`, `${b.keyPrefix}j:big`), 0);
+      assert.equal(await redis.exists(`${b.keyPrefix}p:next`), 1);
+    });
+    assert.equal(await b.remove('next'), true);
+    await withRedis(async (redis) => {
+      assert.equal(await redis.exists(`${b.keyPrefix}p:next`), 0, 'remove deletes the params');
+    });
+  });
+
+  it('reads params stored in the record hash (the layout before params had a key of their own)', async () => {
+    const queue = randomQueue('params-old');
+    const b = backend(queue);
+    await b.submit(createJob({ id: 'old', name: 'T' }));
+    await withRedis(async (redis) => {
+      await redis.hset(`${b.keyPrefix}j:old`, 'params', '{"kept":"in the hash"}');
+    });
+    assert.deepEqual((await b.get('old'))?.params, { kept: 'in the hash' });
+    const [claim] = await b.claim({ max: 1, remaining: new Map() });
+    assert.deepEqual(claim?.job.params, { kept: 'in the hash' });
+  });
+
   it('drops records past their age on a later write, without a timer, and frees their dedup key', async () => {
     const queue = randomQueue('age');
     let now = 1_900_000_000_000;

@@ -294,16 +294,31 @@ export class RedisBackend implements Backend {
    * shown without the field that does not decode).
    */
   async get(id: string): Promise<Job | undefined> {
-    const record = await this.link.run((client) =>
-      client.hgetall(this.keys.job(id)).catch((error: unknown) => {
-        throw notAHash(id, error);
-      }),
+    // The record and its params key (keys.ts) in one transaction: both or neither.
+    const replies = await this.link.run((client) =>
+      client.multi().hgetall(this.keys.job(id)).get(this.keys.params(id)).exec(),
     );
-    return this.stored(id, record);
+    const [[recordError, record], [, params]] = replies as [
+      [Error | null, Record<string, string>],
+      [Error | null, string | null | undefined],
+    ];
+    if (recordError) throw notAHash(id, recordError);
+    return this.stored(id, record, params);
   }
 
-  /** A record as HGETALL returned it, decoded (see `get`). */
-  private stored(id: string, record: Record<string, string>): Job | undefined {
+  /**
+   * A record as HGETALL returned it and its params key as GET did, decoded (see `get`). A params
+   * key that is not a string reads as '' (malformed), as the scripts read it.
+   */
+  private stored(
+    id: string,
+    record: Record<string, string>,
+    params: string | null | undefined,
+  ): Job | undefined {
+    if (record['params'] === undefined && Object.keys(record).length > 0) {
+      if (typeof params === 'string') record['params'] = params;
+      else if (params !== null) record['params'] = '';
+    }
     const stored = decodeRecord(id, rawFromFlat(Object.entries(record).flat()));
     if (stored === undefined || !this.kept(stored.job, this.options.now())) return undefined;
     if (stored.problem !== undefined && stored.job.error?.code !== 'MALFORMED_RECORD') {
@@ -468,16 +483,18 @@ export class RedisBackend implements Backend {
       client
         .multi()
         .hgetall(this.keys.job(id))
+        .get(this.keys.params(id))
         .xrevrange(this.keys.events, '+', '-', 'COUNT', 1)
         .exec(),
     );
-    const [[recordError, record], [logError, newest]] = replies as [
+    const [[recordError, record], [, params], [logError, newest]] = replies as [
       [Error | null, Record<string, string>],
+      [Error | null, string | null | undefined],
       [Error | null, [string, string[]][]],
     ];
     if (recordError) throw notAHash(id, recordError);
     if (logError) throw logError;
-    return { job: this.stored(id, record), position: newest[0]?.[0] ?? EMPTY_LOG };
+    return { job: this.stored(id, record, params), position: newest[0]?.[0] ?? EMPTY_LOG };
   }
 
   /**

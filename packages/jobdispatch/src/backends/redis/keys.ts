@@ -41,7 +41,16 @@
  *                            filtered read skips other jobs' entries without parsing them.
  *
  * Per job, per type, per status (built in the scripts):
- *   jd:{q}:j:<id>             hash  one job record (fields: see record.ts)
+ *   jd:{q}:j:<id>             hash  one job record (fields: see record.ts), params apart
+ *   jd:{q}:p:<id>             string the params JSON of job <id>, when it has params: written
+ *                                    with the record at submit, never changed, deleted with it.
+ *                                    Kept apart so that the record hash keeps Redis's compact
+ *                                    listpack encoding: one value over `hash-max-listpack-value`
+ *                                    (64 bytes by default) turns the whole hash into a hashtable,
+ *                                    about 860 bytes for a record with a 200-byte payload against
+ *                                    about 250 + 375 apart (MEMORY USAGE, Redis 7.0). A record
+ *                                    written before this key existed holds `params` as a hash
+ *                                    field; readers take that field when the hash has it.
  *   jd:{q}:d:<dedupKey>       string the id of the execution that owns this dedup key; deleted
  *                                    when that execution fails, is cancelled, or its record goes
  *   jd:{q}:t:<level>          set   job types with entries in that level's queues
@@ -93,6 +102,7 @@ const SUFFIX = {
   corrupt: 'corrupt',
   events: 'events',
   job: 'j:',
+  params: 'p:',
   dedup: 'd:',
   levelTypes: 't:',
   queued: 'q:',
@@ -119,6 +129,7 @@ export interface QueueKeys {
   /** The event log (a stream). */
   readonly events: string;
   job(id: string): string;
+  params(id: string): string;
   dedup(key: string): string;
   levelTypes(level: number): string;
   queued(level: number, jobType: string): string;
@@ -153,6 +164,7 @@ export function queueKeys(queue: string): QueueKeys {
     prefix,
     ...fixed,
     job: (id) => prefix + SUFFIX.job + id,
+    params: (id) => prefix + SUFFIX.params + id,
     dedup: (key) => prefix + SUFFIX.dedup + key,
     levelTypes: (level) => prefix + SUFFIX.levelTypes + String(level),
     queued: (level, jobType) => `${prefix}${SUFFIX.queued}${level}:${jobType}`,
@@ -190,6 +202,7 @@ export function luaKeyPrelude(): string {
     // declared keys' hash tag, so Redis Cluster finds it in the slot the call was routed to.
     `local PREFIX = string.sub(SEQ, 1, #SEQ - ${SUFFIX.seq.length})`,
     `local function jobKey(id) return PREFIX .. '${SUFFIX.job}' .. id end`,
+    `local function paramsKey(id) return PREFIX .. '${SUFFIX.params}' .. id end`,
     `local function dedupKey(key) return PREFIX .. '${SUFFIX.dedup}' .. key end`,
     `local function typesKey(level) return PREFIX .. '${SUFFIX.levelTypes}' .. level end`,
     `local function listKey(level, jobType) return PREFIX .. '${SUFFIX.queued}' .. level .. ':' .. jobType end`,

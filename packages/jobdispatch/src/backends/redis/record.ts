@@ -3,12 +3,19 @@
  * and checked here. A record that does not decode (a missing field, a bad number, JSON that does
  * not parse) is reported as `MALFORMED_RECORD` naming the job and the field, never crashed on.
  *
- * Fields: name, params (JSON), description, status, priority, createdAt, updatedAt, dedupKey,
+ * Fields: name, description, status, priority, createdAt, updatedAt, dedupKey,
  * duplicateOf, attempts, runAt, timeoutMs, retries, attemptsAtRequeue, progress (JSON), startedAt,
  * finishedAt, cancelRequested ("1"), result (JSON), error (JSON {code, message, name?, stack?});
  * and the backend's own: queuedAt, seq (the score of its queue entry while queued; while
  * running, the claim's fencing token). A record has no TTL: retention drops it from the indexes
- * (see keys.ts and lib.lua). Params and results cross
+ * (see keys.ts and lib.lua).
+ *
+ * Params (JSON) are not a field of the hash but a string key of their own, `jd:{q}:p:<id>`,
+ * written with the record and deleted with it: a payload over 64 bytes in the hash would turn the
+ * whole hash from Redis's listpack encoding into a hashtable, which more than doubles what a
+ * waiting job costs (keys.ts has the figures). The scripts and `get` hand the params to this
+ * decoder as the field `params`, as before; a record stored before the change still has that
+ * field in its hash, and it wins. Params and results cross
  * processes as JSON: what JSON cannot carry (a Date, a Map, undefined inside arrays) arrives as
  * JSON makes it.
  */

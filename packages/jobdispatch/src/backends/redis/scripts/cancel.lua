@@ -17,7 +17,7 @@ local r = readFields(key, { 'status', 'finishedAt', 'name', 'priority', 'cancelR
 if r == nil then return redis.error_reply('MALFORMED_RECORD the record of job "' .. id .. '" is not a hash') end
 local status = r[1]
 if not status or (FINISHED[status] and not retained(status, r[2])) then return { R.JOB_NOT_FOUND } end
-if FINISHED[status] then return { R.ALREADY_FINISHED, redis.call('HGETALL', key) } end
+if FINISHED[status] then return { R.ALREADY_FINISHED, fullRecord(id) } end
 if not r[3] or not isLevel(r[4]) then
   return redis.error_reply('MALFORMED_RECORD the record of job "' .. id .. '" has no name or priority')
 end
@@ -31,7 +31,7 @@ if status == 'running' then
     emit('cancelling', id, name, level, NOW)
     done()
   end
-  return { R.CANCEL_REQUESTED, redis.call('HGETALL', key) }
+  return { R.CANCEL_REQUESTED, fullRecord(id) }
 end
 
 if status == 'scheduled' then unschedule(id, name) else unqueue(id, level, name) end
@@ -40,4 +40,4 @@ settle(id, name, 'cancelled', { 'error', err })
 endDedup(r[6], id, false)
 emit('cancelled', id, name, level, NOW, ',"error":' .. err)
 done()
-return { R.OK, redis.call('HGETALL', key) }
+return { R.OK, fullRecord(id) }

@@ -115,7 +115,7 @@ end
 if nLimits > 0 then typeLimits() end
 
 -- 3. Selection.
-local STATUS, SEQ_FIELD = CLAIM_FIELD.status, CLAIM_FIELD.seq
+local STATUS, SEQ_FIELD, PARAMS_FIELD = CLAIM_FIELD.status, CLAIM_FIELD.seq, CLAIM_FIELD.params
 local function readRecord(id)
   return readFields(jobKey(id), CLAIM_READ_FIELDS)
 end
@@ -300,6 +300,8 @@ local function take(id, values, jobType, level)
   emit('started', id, jobType, level, NOW,
     ',"attempt":' .. attempt .. ',"waitMs":' .. jsonNumber(NOW - tonumber(values[CLAIM_FIELD.queuedAt])))
   taken = taken + 1
+  -- The params, from their own key unless an older record holds them (lib.lua, paramsOf).
+  values[PARAMS_FIELD] = values[PARAMS_FIELD] or paramsOf(id) or false
   local n = #claims
   claims[n + 1], claims[n + 2], claims[n + 3] = id, values[SEQ_FIELD], attempt
   for i = 1, CLAIM_RETURNED do claims[n + 3 + i] = values[i] end

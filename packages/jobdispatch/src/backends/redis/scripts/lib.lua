@@ -216,6 +216,33 @@ local function readFields(key, fields)
   return r
 end
 
+-- Params live in a key of their own (keys.ts: p:<id>) so that the record hash stays a small
+-- listpack. A record of the older layout holds them as its `params` field, which then wins.
+-- paramsOf: the params JSON of job `id`, or nil when it has none; '' when the key is not a string
+-- (the decoder then reports params as malformed, as for JSON that does not parse).
+local function paramsOf(id)
+  local value = redis.pcall('GET', paramsKey(id))
+  if type(value) == 'table' and value.err then return '' end
+  return value or nil
+end
+-- The flat HGETALL `flat` of record `id`, its params added as the field `params`.
+local function withParams(id, flat)
+  if #flat == 0 then return flat end
+  for i = 1, #flat, 2 do
+    if flat[i] == 'params' then return flat end
+  end
+  local params = paramsOf(id)
+  if params then
+    flat[#flat + 1] = 'params'
+    flat[#flat + 1] = params
+  end
+  return flat
+end
+-- The whole record of job `id` as HGETALL gives it, params included (the key must be a hash).
+local function fullRecord(id)
+  return withParams(id, redis.call('HGETALL', jobKey(id)))
+end
+
 local function isNumber(value)
   return value ~= nil and value ~= false and tonumber(value) ~= nil
 end
@@ -225,6 +252,7 @@ end
 
 -- Moving aside what cannot be read ---------------------------------------------------------------
 
+local JOB_PREFIX = jobKey('')
 local function noteCorrupt(key, reason, movedTo)
   redis.call('LPUSH', CORRUPT, cjson.encode({ at = NOW, key = key, reason = reason, movedTo = movedTo }))
   redis.call('LTRIM', CORRUPT, 0, 999)
@@ -238,6 +266,10 @@ local function moveAside(key, reason)
     movedTo = movedAsideKey(redis.call('INCR', SEQ))
     redis.call('RENAME', key, movedTo)
     redis.call('PEXPIRE', movedTo, 7 * 24 * 3600 * 1000)
+  end
+  -- A record moved aside: its params key (p:<id>) is kept as long, then goes (nothing reads it).
+  if string.sub(key, 1, #JOB_PREFIX) == JOB_PREFIX then
+    redis.call('PEXPIRE', paramsKey(string.sub(key, #JOB_PREFIX + 1)), 7 * 24 * 3600 * 1000)
   end
   noteCorrupt(key, reason, movedTo)
   return movedTo
@@ -378,6 +410,7 @@ local function dropRecords(entries, status)
     local id, jobType = entry[1], entry[3]
     local key = jobKey(id)
     records[#records + 1] = key
+    records[#records + 1] = paramsKey(id)
     local list = byType[jobType]
     if list == nil then
       list = {}

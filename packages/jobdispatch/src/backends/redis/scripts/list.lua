@@ -150,7 +150,7 @@ local function collect(entries, level)
         replies[#replies + 1] = entry[1]
         replies[#replies + 1] = jsonNumber(entry[2])
         replies[#replies + 1] = level or ''
-        replies[#replies + 1] = record
+        replies[#replies + 1] = withParams(entry[1], record)
         found = found + 1
       end
     end

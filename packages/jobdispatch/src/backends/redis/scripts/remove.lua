@@ -33,7 +33,7 @@ if r[5] then
   local dedup = dedupKey(r[5])
   if redis.call('GET', dedup) == id then redis.call('DEL', dedup) end
 end
-redis.call('DEL', key)
+redis.call('DEL', key, paramsKey(id))
 emit('removed', id, name or '', r[4], NOW)
 done()
 return R.OK

@@ -79,12 +79,16 @@ local function taken(id)
   return true
 end
 
+-- Params go to their own key, not the record hash (keys.ts: p:<id>), written with the record.
+local function writeParams(id, params)
+  if params then redis.call('SET', paramsKey(id), params) end
+end
+
 local function submitOne(id, name, priority, createdAt, runAt, params, description, dedup, timeoutMs, retries)
   if seen[id] then return { R.ID_TAKEN } end
   seen[id] = true
   if anyExists and taken(id) then return { R.ID_TAKEN } end
   local fields = { 'name', name, 'priority', priority, 'createdAt', createdAt }
-  if params then fields[#fields + 1] = 'params'; fields[#fields + 1] = params end
   if description then fields[#fields + 1] = 'description'; fields[#fields + 1] = description end
   if dedup then fields[#fields + 1] = 'dedupKey'; fields[#fields + 1] = dedup end
   if timeoutMs then fields[#fields + 1] = 'timeoutMs'; fields[#fields + 1] = timeoutMs end
@@ -97,9 +101,10 @@ local function submitOne(id, name, priority, createdAt, runAt, params, descripti
     local promoted = promote(original, priority)
     fields[#fields + 1] = 'duplicateOf'
     fields[#fields + 1] = original.id
+    writeParams(id, params)
     settle(id, name, 'duplicated', fields)
     emit('duplicated', id, name, priority, NOW, ',"duplicateOf":' .. jsonString(original.id))
-    return { R.DUPLICATED, promoted, original.id, redis.call('HGETALL', jobKey(original.id)) }
+    return { R.DUPLICATED, promoted, original.id, fullRecord(original.id) }
   end
 
   if runAt and tonumber(runAt) > NOW then
@@ -107,6 +112,7 @@ local function submitOne(id, name, priority, createdAt, runAt, params, descripti
     fields[#fields + 1] = 'scheduled'
     fields[#fields + 1] = 'updatedAt'
     fields[#fields + 1] = NOW
+    writeParams(id, params)
     redis.call('HSET', jobKey(id), unpack(fields))
     schedule(id, name, tonumber(runAt))
     if dedup then redis.call('SET', dedupKey(dedup), id) end
@@ -119,6 +125,7 @@ local function submitOne(id, name, priority, createdAt, runAt, params, descripti
   fields[#fields + 1] = NOW
   fields[#fields + 1] = 'updatedAt'
   fields[#fields + 1] = NOW
+  writeParams(id, params)
   enqueue(id, priority, name, false, fields)
   if dedup then redis.call('SET', dedupKey(dedup), id) end
   emit('queued', id, name, priority, NOW)
