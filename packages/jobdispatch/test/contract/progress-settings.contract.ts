@@ -140,8 +140,11 @@ export function progressAndSettingsContract({ make, makeBackend, adopt }: Harnes
         stuckAfterMs: 10,
       });
       await d.start();
-      const job = await d.submit({ name: 'T' });
-      const event = await nextEvent(d, eventOf('stuck', job.id));
+      // Listening before the submit: the stuck report can come 20 ms after the start, before
+      // submit() has resolved.
+      const stuck = nextEvent(d, eventOf('stuck', 'stuck-job'));
+      const job = await d.submit({ id: 'stuck-job', name: 'T' });
+      const event = await stuck;
       assert.equal(event.error?.code, 'JOB_TIMEOUT');
       release.resolve();
       await assert.rejects(d.wait(job.id), (e) => isDispatchError(e, 'JOB_TIMEOUT'));

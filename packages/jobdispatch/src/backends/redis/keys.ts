@@ -66,9 +66,10 @@
  *                                   it would cost about 135 bytes more per kept record
  *   jd:{q}:x:<seq>            any   a key moved aside as corrupt (renamed; expires after 7 days)
  *   jd:{q}:l:<type>           zset  rate limit log: claim token -> start time (the backend's
- *                                   clock) of the type's starts in its last `perMs`; trimmed by
- *                                   the claim, expires `perMs` after the last start. Exists only
- *                                   for types registered with `rateLimit`
+ *                                   clock) of the type's starts in its last `perMs` (plus a
+ *                                   slack of 1 s for claims whose clock lags, see claim.lua);
+ *                                   trimmed by the claim, expires that long after the last
+ *                                   start. Exists only for types registered with `rateLimit`
  *
  * Repeating schedules (built in the scripts; schedule.lua is the only writer):
  *   jd:{q}:schedules          hash  schedule key -> its definition (JSON written by the

@@ -20,7 +20,7 @@ The claim goes on with the next entry.
 Type limits (backend.ts "Type limits"), in `typeLimits` below: a type with a global
 concurrency may start only while ZCARD r:<type> (its running jobs, over the queue) is below it; a
 rate-limited type only while its sliding log l:<type> (start times, the backend's clock; members
-the claims' tokens) holds fewer than `max` starts newer than NOW - perMs. Both become the type's
+the claims' tokens) holds fewer than `max` starts newer than NOW - perMs (see RATE_SLACK_MS). Both become the type's
 starts left, so a limited type is skipped like a paused one, never blocking the others.
 
 KEYS: the fixed keys (keys.ts)      ARGV: the common ARGV (lib.lua), then: max, n, then n
@@ -69,13 +69,22 @@ for i = 1, #pauses, 2 do
 end
 
 -- 2b. Type limits: each limited type's starts left is at most its room under its limits.
+-- Each claim reads NOW on its own process's clock a moment before it runs here, so claims do
+-- not run in NOW order: a start counts against every claim whose NOW is within perMs after it
+-- (later ones count it even if their NOW is earlier), and an entry stays RATE_SLACK_MS longer
+-- than perMs (trim and expiry), so that a claim whose NOW lags the others' by up to that still
+-- sees it. Without the slack, a lagging claim could find the entries it needs already trimmed.
+local RATE_SLACK_MS = 1000
+local function rateCount(log, perMs)
+  return redis.call('ZCOUNT', log, '(' .. jsonNumber(NOW - perMs), '+inf')
+end
 local function typeLimits()
   for jobType, limit in pairs(LIMITS) do
     local room = nil
     if limit.rateMax > 0 then
       local log = rateLogKey(jobType)
-      redis.call('ZREMRANGEBYSCORE', log, '-inf', NOW - limit.perMs)
-      room = limit.rateMax - redis.call('ZCARD', log)
+      redis.call('ZREMRANGEBYSCORE', log, '-inf', NOW - limit.perMs - RATE_SLACK_MS)
+      room = limit.rateMax - rateCount(log, limit.perMs)
     end
     if limit.global > 0 then
       local free = limit.global - redis.call('ZCARD', runningKey(jobType))
@@ -93,7 +102,7 @@ local function logStart(jobType, token)
   if limit and limit.rateMax > 0 then
     local log = rateLogKey(jobType)
     redis.call('ZADD', log, NOW, token)
-    redis.call('PEXPIRE', log, limit.perMs)
+    redis.call('PEXPIRE', log, limit.perMs + RATE_SLACK_MS)
   end
 end
 -- How long until a rate-limited type with queued jobs may start one again (-1: none held).
@@ -102,9 +111,11 @@ local function rateFreesInMs()
   for jobType, limit in pairs(LIMITS) do
     if limit.rateMax > 0 and countOf('type:' .. jobType) > 0 then
       local log = rateLogKey(jobType)
-      local n = redis.call('ZCARD', log)
+      local n = rateCount(log, limit.perMs)
       if n >= limit.rateMax then
-        local entry = redis.call('ZRANGE', log, n - limit.rateMax, n - limit.rateMax, 'WITHSCORES')
+        -- The start whose leaving the window brings it below max.
+        local entry = redis.call('ZRANGEBYSCORE', log, '(' .. jsonNumber(NOW - limit.perMs), '+inf',
+          'WITHSCORES', 'LIMIT', n - limit.rateMax, 1)
         local inMs = math.max(0, tonumber(entry[2]) + limit.perMs - NOW)
         if soonest < 0 or inMs < soonest then soonest = inMs end
       end
