@@ -4,6 +4,7 @@
  */
 import { adminContract } from './admin.contract.js';
 import { claimContract } from './claim.contract.js';
+import { eventLogContract } from './event-log.contract.js';
 import { type BackendSubject, describeBackend } from './harness.js';
 import { listCountsContract } from './list-counts.contract.js';
 import { pauseContract } from './pause.contract.js';
@@ -20,5 +21,6 @@ export function runBackendContract(subject: BackendSubject): void {
     listCountsContract,
     adminContract,
     pauseContract,
+    eventLogContract,
   ]);
 }
