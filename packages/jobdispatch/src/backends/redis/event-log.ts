@@ -89,7 +89,8 @@ export class EventReader {
         );
         failing = false;
       } catch (error) {
-        if (this.stopped) return;
+        // Closed by the backend (status 'end'): the end of the loop, not an error.
+        if (this.stopped || client.status === 'end') return;
         if (!failing) this.onError(error);
         failing = true;
         await new Promise((resolve) => setTimeout(resolve, 200).unref());
