@@ -94,8 +94,8 @@ const wrong: JobEvent = {
 };
 void wrong;
 
-// @ts-expect-error -- not an event type
 const unknownType: JobEvent = {
+  // @ts-expect-error -- not an event type
   type: 'exploded',
   id: '1',
   jobId: 'a',
