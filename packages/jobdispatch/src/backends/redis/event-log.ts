@@ -46,6 +46,12 @@ export class EventReader {
 
   /** Starts after the newest entry (events from now on), on `client`, a connection of its own. */
   async start(client: Redis): Promise<void> {
+    const version = /redis_version:(\d+)/.exec(String(await client.info('server')))?.[1];
+    if (version !== undefined && Number(version) < 7) {
+      throw new Error(
+        `the event log needs Redis 7.0 or newer (stream ids 0-*), this server is ${version}.x`,
+      );
+    }
     const newest = (await client.xrevrange(this.key, '+', '-', 'COUNT', 1)) as StreamEntry[];
     this.delivered = newest[0]?.[0] ?? EMPTY_LOG;
     this.client = client;
