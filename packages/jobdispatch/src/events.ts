@@ -183,8 +183,8 @@ export const FINAL_EVENT_TYPES: ReadonlySet<JobEventType> = new Set<JobEventType
 ]);
 
 /** True for an event after which its job changes no more: completed, failed, cancelled, duplicated, removed. */
-export function isFinalEvent(event: JobEvent): event is FinalJobEvent {
-  return FINAL_EVENT_TYPES.has(event.type);
+export function isFinalEvent(event: JobEvent | GapEvent | SnapshotEvent): event is FinalJobEvent {
+  return FINAL_EVENT_TYPES.has(event.type as JobEventType);
 }
 
 /** A set of listeners; a listener that throws is reported to `onError` and does not stop the rest. */

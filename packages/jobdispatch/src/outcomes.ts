@@ -18,10 +18,12 @@ import { type Job, JobStatus, isFinalStatus } from './job.js';
 const MAX_DUPLICATE_HOPS = 8;
 
 /**
- * While anyone waits, the records waited on are read again this often. Events normally end a
- * wait at once; this is the fallback for an event that never arrived (a Redis subscriber that
- * reconnected misses what was published meanwhile), so that `wait()` cannot hang on a job that
- * has ended.
+ * While anyone waits, the records waited on are read again this often. Events end a wait: they
+ * come from the event log, and a Redis reader that reconnects resumes after the last id it
+ * delivered, so a dropped connection no longer loses a final event. This stays as a cheap safety
+ * net (one record read per waited job per period, only while someone waits) for what the log
+ * cannot replay: a reader away for longer than the log's window (trimmed events), or a record
+ * deleted or lost behind the library's back. So `wait()` cannot hang on a job that has ended.
  */
 export const WAIT_RECHECK_MS = 15_000;
 

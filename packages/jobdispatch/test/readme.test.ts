@@ -51,6 +51,21 @@ it("runs the README's schedules and limits example as written, printing what its
   }
 });
 
+it("runs the README's event log example as written: resuming after an id, watching a job", async () => {
+  const run = await runReadmeBlock('event-log-example');
+  try {
+    assert.deepEqual(run.printed, [
+      'queued started progress completed',
+      'snapshot:queued started progress completed',
+      'completed resized c.png',
+    ]);
+    const comments = [...run.source.matchAll(/console\.log\(.*\); \/\/ (.*)$/gm)].map((m) => m[1]);
+    assert.deepEqual(comments, run.printed, "the block's comments say what it prints");
+  } finally {
+    await run.cleanup();
+  }
+});
+
 it("runs the README's typed job definitions example as written, printing what its comments say", async () => {
   const run = await runReadmeBlock('typed-jobs');
   const tsconfig = join(scratchDir, `tsconfig.typed-jobs-${process.pid}.json`);

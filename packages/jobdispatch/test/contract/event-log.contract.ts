@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  DEFAULT_EVENT_BUFFER,
   type Dispatcher,
   type JobEvent,
   type StreamEvent,
@@ -140,6 +141,31 @@ export function eventLogContract({ make }: Harness): void {
       const replayed = await take(replay, (e) => e.type === 'completed');
       await replay.return?.();
       assert.deepEqual(describeAll(replayed), ['queued:c', 'started:c', 'completed:c']);
+    });
+
+    it('a consumer more than DEFAULT_EVENT_BUFFER events behind still gets every event once, in order, from the log', async () => {
+      const total = DEFAULT_EVENT_BUFFER + 500;
+      const d = await make({
+        workers: 0,
+        capacityPerLevel: total,
+        events: { maxCount: total + 100 },
+      });
+      const seen = record(d);
+      await d.start();
+      const iterator = d.events({ signal: bounded() });
+      const firstItem = iterator.next(); // subscribed and waiting, then left behind
+      await Promise.all(
+        Array.from({ length: total }, (_, i) => d.submit({ id: `j${i}`, name: 'T' })),
+      );
+      const items = [(await firstItem).value as StreamEvent];
+      items.push(...(await take(iterator, (e) => e.type !== 'gap' && e.jobId === `j${total - 1}`)));
+      await iterator.return?.();
+      assert.equal(seen.length, total);
+      assert.deepEqual(
+        items.map((e) => e.id),
+        seen.map((e) => e.id),
+        'no gap, no repeat: the log filled in what the buffer dropped',
+      );
     });
 
     it('events() ends when its signal aborts and when the dispatcher stops', async () => {

@@ -74,7 +74,7 @@ describe('Redis event log', redisSuite(), () => {
     const redis = inspector();
     let log: [string, string[]][];
     try {
-      log = (await redis.xrange(`jd:{${queue}}:events`, '-', '+'));
+      log = await redis.xrange(`jd:{${queue}}:events`, '-', '+');
     } finally {
       redis.disconnect();
     }

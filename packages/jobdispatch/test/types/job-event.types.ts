@@ -4,6 +4,10 @@
  */
 import {
   type FinalJobEvent,
+  type GapEvent,
+  type Job,
+  type StreamEvent,
+  type WatchEvent,
   type JobError,
   type JobEvent,
   type JobPriority,
@@ -74,13 +78,14 @@ if (event.type === 'completed') {
 
 // A variant must carry its required fields.
 // @ts-expect-error -- a progress event without progress
-const missing: JobEvent = { type: 'progress', jobId: 'a', name: 'T', priority: 1, at: 0 };
+const missing: JobEvent = { type: 'progress', id: '1', jobId: 'a', name: 'T', priority: 1, at: 0 };
 void missing;
 
 // ...and may not carry another type's.
 // @ts-expect-error -- duplicateOf belongs to duplicated events
 const wrong: JobEvent = {
   type: 'queued',
+  id: '1',
   jobId: 'a',
   name: 'T',
   priority: 1,
@@ -89,8 +94,15 @@ const wrong: JobEvent = {
 };
 void wrong;
 
-// @ts-expect-error -- not an event type
-const unknownType: JobEvent = { type: 'exploded', jobId: 'a', name: 'T', priority: 1, at: 0 };
+const unknownType: JobEvent = {
+  // @ts-expect-error -- not an event type
+  type: 'exploded',
+  id: '1',
+  jobId: 'a',
+  name: 'T',
+  priority: 1,
+  at: 0,
+};
 void unknownType;
 
 // isFinalEvent narrows to the final events.
@@ -104,4 +116,30 @@ if (isFinalEvent(event)) {
   // @ts-expect-error -- a non-final event is never completed
   const done: 'completed' = event.type;
   void done;
+}
+
+// Every event carries its log id.
+expectType<Equal<typeof event.id, string>>(true);
+
+// @ts-expect-error -- an event without its id is not a JobEvent
+const noId: JobEvent = { type: 'queued', jobId: 'a', name: 'T', priority: 1, at: 0 };
+void noId;
+
+// What events() yields: narrowing on 'gap' gives the gap's fields; otherwise a job event.
+declare const streamed: StreamEvent;
+if (streamed.type === 'gap') {
+  const gap: GapEvent = streamed;
+  const after: string = streamed.after;
+  void gap;
+  void after;
+} else {
+  const jobId: string = streamed.jobId;
+  void jobId;
+}
+
+// What watch() yields: a snapshot holds the record.
+declare const watched: WatchEvent;
+if (watched.type === 'snapshot') {
+  const job: Job = watched.job;
+  void job;
 }

@@ -46,6 +46,12 @@ export class EventReader {
 
   /** Starts after the newest entry (events from now on), on `client`, a connection of its own. */
   async start(client: Redis): Promise<void> {
+    const version = /redis_version:(\d+)/.exec(String(await client.info('server')))?.[1];
+    if (version !== undefined && Number(version) < 7) {
+      throw new Error(
+        `the event log needs Redis 7.0 or newer (stream ids 0-*), this server is ${version}.x`,
+      );
+    }
     const newest = (await client.xrevrange(this.key, '+', '-', 'COUNT', 1)) as StreamEntry[];
     this.delivered = newest[0]?.[0] ?? EMPTY_LOG;
     this.client = client;
@@ -78,7 +84,7 @@ export class EventReader {
     while (!this.stopped && this.client === client) {
       let reply: XreadReply;
       try {
-        reply = (await client.xread(
+        reply = await client.xread(
           'COUNT',
           READ_COUNT,
           'BLOCK',
@@ -86,10 +92,11 @@ export class EventReader {
           'STREAMS',
           this.key,
           this.delivered,
-        ));
+        );
         failing = false;
       } catch (error) {
-        if (this.stopped) return;
+        // Closed by the backend (status 'end'): the end of the loop, not an error.
+        if (this.stopped || client.status === 'end') return;
         if (!failing) this.onError(error);
         failing = true;
         await new Promise((resolve) => setTimeout(resolve, 200).unref());
@@ -115,22 +122,48 @@ export class EventReader {
   }
 }
 
-/** An entry's event, with the entry id as its id; undefined (reported) when it is not JSON. */
+/**
+ * An entry's event, with the entry id as its id; undefined (reported) when it cannot be read.
+ * Fields (keys.ts): t type, j jobId, n name, p priority, a at, x the other fields as a JSON
+ * object's inside (`"attempt":1,"error":{...}`), empty when none.
+ */
 export function decodeEntry(
   key: string,
   id: string,
   fields: readonly string[],
   onError: (error: unknown) => void,
 ): JobEvent | undefined {
-  const json = fields[fields.indexOf('e') + 1] ?? '';
+  const value = (name: string): string | undefined => {
+    for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+    return undefined;
+  };
+  const [type, jobId, name, priority, at, extra] = ['t', 'j', 'n', 'p', 'a', 'x'].map(value);
   try {
-    const event = JSON.parse(json) as NewJobEvent;
-    return { ...event, id };
+    if (type === undefined || jobId === undefined || name === undefined) {
+      throw new Error('a field t, j or n is missing');
+    }
+    const rest = extra === undefined || extra === '' ? {} : (JSON.parse(`{${extra}}`) as object);
+    return {
+      type,
+      id,
+      jobId,
+      name,
+      priority: Number(priority ?? 1),
+      at: Number(at ?? 0),
+      ...rest,
+    } as JobEvent;
   } catch (cause) {
-    const text = `the event ${id} of ${key} is not JSON: ${json.slice(0, 80)}`;
+    const text = `the event ${id} of ${key} cannot be read: ${fields.join(' ').slice(0, 120)}`;
     onError(new DispatchError('MALFORMED_RECORD', text, { cause }));
     return undefined;
   }
+}
+
+/** The fields of an event's log entry (see `decodeEntry`). */
+export function entryFields(event: NewJobEvent): string[] {
+  const { type, jobId, name, priority, at, ...rest } = event;
+  const extra = JSON.stringify(rest).slice(1, -1);
+  return ['t', type, 'j', jobId, 'n', name, 'p', String(priority), 'a', String(at), 'x', extra];
 }
 
 /** `0-<n>` ids only: what this queue's log gives out. */
@@ -138,9 +171,8 @@ const ID = /^0-(\d{1,19})$/;
 
 /**
  * One page of the log after `after`: XRANGE from just after it. The first entry tells whether a
- * window was trimmed (ids are contiguous). With `jobId`, an entry of another job is recognised by
- * the start of its JSON (`{"type":"…","jobId":"…",`, as lib.lua and `publish` write it) and never
- * parsed, when the id needs no escaping in JSON.
+ * window was trimmed (ids are contiguous). With `jobId`, an entry of another job is skipped by its
+ * `j` field, never decoded.
  */
 export async function readLog(
   client: Redis,
@@ -161,12 +193,10 @@ export async function readLog(
     const firstN = BigInt(first.slice(2));
     if (firstN > next) gap = { id: `0-${String(firstN - 1n)}`, oldest: first };
   }
-  const needle =
-    jobId !== undefined && /^[\w\-.:]*$/.test(jobId) ? `"jobId":${JSON.stringify(jobId)},` : '';
   for (const [id, fields] of entries) {
-    if (needle !== '') {
-      const json = fields[fields.indexOf('e') + 1] ?? '';
-      if (!json.includes(needle)) continue;
+    // lib.lua and `publish` write j second: a cheap look before the general one.
+    if (jobId !== undefined && fields[3] !== jobId && fields[fields.indexOf('j') + 1] !== jobId) {
+      continue;
     }
     const event = decodeEntry(key, id, fields, onError);
     if (event !== undefined && (jobId === undefined || event.jobId === jobId)) events.push(event);

@@ -47,7 +47,7 @@ import {
 import type { QueueStats } from '../../priority-queue.js';
 import { Batcher } from './batch.js';
 import { RedisLink } from './connection.js';
-import { EMPTY_LOG, EventReader, readLog } from './event-log.js';
+import { EMPTY_LOG, EventReader, entryFields, readLog } from './event-log.js';
 import { type QueueKeys, queueKeys } from './keys.js';
 import { type RedisBackendOptions, type ResolvedRedisOptions, resolveOptions } from './options.js';
 import {
@@ -462,7 +462,7 @@ export class RedisBackend implements Backend {
   async publish(event: NewJobEvent): Promise<void> {
     const max = this.options.events.maxCount;
     await this.link.run((client) =>
-      client.xadd(this.keys.events, 'MAXLEN', '~', max, '0-*', 'e', JSON.stringify(event)),
+      client.xadd(this.keys.events, 'MAXLEN', '~', max, '0-*', ...entryFields(event)),
     );
   }
 
@@ -564,9 +564,7 @@ export class RedisBackend implements Backend {
       if (!this.link.isOpen) return runScript(client, name, this.keys, common, args);
       let newest: Promise<[string, string[]][] | undefined> = Promise.resolve(undefined);
       const reply = await runScript(client, name, this.keys, common, args, () => {
-        newest = client
-          .xrevrange(this.keys.events, '+', '-', 'COUNT', 1)
-          .catch(() => undefined);
+        newest = client.xrevrange(this.keys.events, '+', '-', 'COUNT', 1).catch(() => undefined);
       });
       const id = (await newest)?.[0]?.[0];
       if (id !== undefined) await this.reader.reached(id, FENCE_WAIT_MS);

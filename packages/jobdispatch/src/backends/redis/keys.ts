@@ -27,8 +27,13 @@
  *                            paused type (the claim script reads it)
  *   jd:{q}:corrupt   list    JSON notes {at, key, reason, movedTo?} of what a script could not
  *                            read and moved aside (newest first, the last 1000 kept)
- *   jd:{q}:events    stream  the queue's event log: one entry per event, field `e` holding the
- *                            event's JSON (without its id: the entry id is the event's `id`).
+ *   jd:{q}:events    stream  the queue's event log: one entry per event, always the fields t
+ *                            (type), j (jobId), n (name), p (priority), a (at) and x (the other
+ *                            fields as the inside of a JSON object, '' when none), in that order:
+ *                            the same fields in every entry let Redis store only the values (about
+ *                            96 bytes an entry against 181 for one JSON field, measured with
+ *                            MEMORY USAGE on 10,000 with UUID job ids). The entry id is the
+ *                            event's `id`.
  *                            Written only by lib.lua's done() (and `publish` for `stuck`), with
  *                            ids `0-*`: Redis gives each entry the next sequence number, so ids
  *                            are contiguous (0-1, 0-2, ...) and a reader knows exactly whether
@@ -37,8 +42,8 @@
  *                            MAXLEN to `events.maxCount` (whole nodes: up to ~100 more kept).
  *                            Chosen over pub/sub because a reader resumes after the last id it
  *                            saw (XREAD BLOCK), across reconnects, and `events({ after })` and
- *                            `watch()` replay from it; the jobId and type lead the JSON, so a
- *                            filtered read skips other jobs' entries without parsing them.
+ *                            `watch()` replay from it; a read filtered by job compares `j` and
+ *                            decodes no other job's entries.
  *
  * Per job, per type, per status (built in the scripts):
  *   jd:{q}:j:<id>             hash  one job record (fields: see record.ts), params apart

@@ -5,6 +5,7 @@
 import { adminContract } from './admin.contract.js';
 import { claimContract } from './claim.contract.js';
 import { controlsContract } from './controls.contract.js';
+import { eventLogContract } from './event-log.contract.js';
 import { type BackendSubject, describeBackend } from './harness.js';
 import { listCountsContract } from './list-counts.contract.js';
 import { pauseContract } from './pause.contract.js';
@@ -22,5 +23,6 @@ export function runBackendContract(subject: BackendSubject): void {
     adminContract,
     pauseContract,
     controlsContract,
+    eventLogContract,
   ]);
 }

@@ -91,31 +91,20 @@ local function jsonString(s)
   end
   return '"' .. s .. '"'
 end
--- Job type names repeat: encode each once per script.
-local NAME_JSON = {}
-local function jsonName(name)
-  local json = NAME_JSON[name]
-  if json == nil then
-    json = jsonString(name)
-    NAME_JSON[name] = json
-  end
-  return json
-end
 local function jsonNumber(n)
   if n == math.floor(n) and math.abs(n) < 1e15 then return string.format('%d', n) end
   return string.format('%.17g', n)
 end
 
--- Repeated parts of events, encoded once per script: priorities, the timestamp.
-local PRIORITY_JSON = { [0] = '0', [1] = '1', [2] = '2', ['0'] = '0', ['1'] = '1', ['2'] = '2' }
-local AT, AT_JSON = nil, nil
+-- Events, as their log entries' values (keys.ts: t, j, n, p, a, x), appended by done().
+local PRIORITY_TEXT = { [0] = '0', [1] = '1', [2] = '2', ['0'] = '0', ['1'] = '1', ['2'] = '2' }
+local AT, AT_TEXT = nil, nil
 
 -- `extra` is a JSON fragment of further fields (',"attempt":1,...'), or nil.
 local function emit(eventType, id, name, priority, at, extra)
-  if at ~= AT then AT, AT_JSON = at, jsonNumber(at) end
-  EVENTS[#EVENTS + 1] = '{"type":"' .. eventType .. '","jobId":' .. jsonString(id)
-    .. ',"name":' .. jsonName(name) .. ',"priority":' .. (PRIORITY_JSON[priority] or '1')
-    .. ',"at":' .. AT_JSON .. (extra or '') .. '}'
+  if at ~= AT then AT, AT_TEXT = at, jsonNumber(at) end
+  EVENTS[#EVENTS + 1] = { eventType, id, name, PRIORITY_TEXT[priority] or '1', AT_TEXT,
+    extra and string.sub(extra, 2) or '' }
 end
 
 -- Counters of the COUNTS hash, read once per script and written back by done(): "<level>" and
@@ -499,7 +488,9 @@ local function done()
   -- `0-*`: the next sequence number, so ids are contiguous (keys.ts). Approximate MAXLEN trims
   -- whole nodes only, at almost no cost per entry.
   for i = 1, #EVENTS do
-    redis.call('XADD', EVENT_LOG, 'MAXLEN', '~', EVENTS_KEPT, '0-*', 'e', EVENTS[i])
+    local e = EVENTS[i]
+    redis.call('XADD', EVENT_LOG, 'MAXLEN', '~', EVENTS_KEPT, '0-*',
+      't', e[1], 'j', e[2], 'n', e[3], 'p', e[4], 'a', e[5], 'x', e[6])
   end
   EVENTS = {}
 end
