@@ -50,13 +50,18 @@ import {
 } from '../priority-queue.js';
 import { resolveRetention } from '../retention.js';
 import { type FinishedStatus, KeptRecord } from './memory/kept-record.js';
-import { EventRing } from './memory/event-ring.js';
+import {
+  EventRing,
+  NumField as N,
+  type NumField,
+  RefField as R,
+  type RefField,
+} from './memory/event-ring.js';
 import { LiveRecord, asJob } from './memory/live-record.js';
 import { ScheduleTable } from './memory/schedules.js';
 import { StatusIndex } from './memory/status-index.js';
 import { TypeLimitGate } from './memory/type-limits.js';
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 /** A record that is not finished: mutable, as its job moves (see `LiveRecord`). */
 type JobRecord = LiveRecord;
 /** Live records, and finished ones in their compact form. */
@@ -165,7 +170,7 @@ export class MemoryBackend implements Backend {
       const record = new LiveRecord(job, JobStatus.Scheduled, now, this.nextOrder++);
       this.adopt(record);
       this.scheduled.add(record);
-      this.emit(record, 'scheduled', now, { runAt: record.runAt as number });
+      this.emit(record, 'scheduled', now, undefined, R.None, undefined, N.RunAt, record.runAt);
       this.armWake();
       return Promise.resolve({ kind: 'scheduled', job: snapshot(record) });
     }
@@ -213,10 +218,16 @@ export class MemoryBackend implements Backend {
       record.token = token;
       claims.push({ job: snapshot(record), token });
       if (limits !== undefined) this.limitGate.started(record.name, now, limits);
-      this.emit(record, 'started', now, {
-        attempt: record.attempts,
-        waitMs: now - record.queuedAt,
-      });
+      this.emit(
+        record,
+        'started',
+        now,
+        record.attempts,
+        R.None,
+        undefined,
+        N.WaitMs,
+        now - record.queuedAt,
+      );
     }
     if (limits !== undefined && limits.size > 0) {
       this.limitFreeAt = this.limitGate.freesAt(limits, now, (type) => this.queued.sizeOf(type));
@@ -252,7 +263,7 @@ export class MemoryBackend implements Backend {
     const now = this.now();
     record.progress = progress;
     record.updatedAt = now;
-    this.emit(record, 'progress', now, { attempt: record.attempts, progress });
+    this.emit(record, 'progress', now, record.attempts, R.Progress, progress);
     return Promise.resolve();
   }
 
@@ -265,8 +276,8 @@ export class MemoryBackend implements Backend {
     if (outcome.status === 'completed') record.result = outcome.result;
     else record.error = outcome.error;
     this.retire(record, now);
-    const extra = outcome.status === 'completed' ? {} : { error: outcome.error };
-    this.emit(record, outcome.status, now, { attempt: record.attempts, ...extra });
+    if (outcome.status === 'completed') this.emit(record, 'completed', now, record.attempts);
+    else this.emit(record, outcome.status, now, record.attempts, R.Error, outcome.error);
     return Promise.resolve(true);
   }
 
@@ -277,7 +288,7 @@ export class MemoryBackend implements Backend {
     this.leaves(record);
     record.error = error;
     record.updatedAt = now;
-    this.emit(record, 'retrying', now, { attempt: record.attempts, error, delayMs });
+    this.emit(record, 'retrying', now, record.attempts, R.Error, error, N.DelayMs, delayMs);
     if (delayMs > 0) {
       record.status = JobStatus.Scheduled;
       record.runAt = now + delayMs;
@@ -303,7 +314,7 @@ export class MemoryBackend implements Backend {
       record.status = JobStatus.Cancelled;
       record.error = error;
       this.retire(record, now);
-      this.emit(record, 'cancelled', now, { error });
+      this.emit(record, 'cancelled', now, undefined, R.Error, error);
       return Promise.resolve(true);
     }
     record.status = JobStatus.Queued;
@@ -336,7 +347,7 @@ export class MemoryBackend implements Backend {
     record.status = JobStatus.Cancelled;
     record.error = error;
     this.retire(record, now);
-    this.emit(record, 'cancelled', now, { error });
+    this.emit(record, 'cancelled', now, undefined, R.Error, error);
     return Promise.resolve({ outcome: 'cancelled', job: snapshot(record) });
   }
 
@@ -426,7 +437,7 @@ export class MemoryBackend implements Backend {
     this.enqueue(record, false);
     const key = record.dedupKey;
     if (key !== undefined && this.liveExecution(key, now) === undefined) this.dedup.set(key, id);
-    this.emit(record, 'retried', now, { attempt: record.attempts });
+    this.emit(record, 'retried', now, record.attempts);
     this.wakeWorkers();
     return Promise.resolve(snapshot(record));
   }
@@ -471,7 +482,8 @@ export class MemoryBackend implements Backend {
       record.priority = priority; // not a key of the scheduled index
     }
     record.updatedAt = now;
-    if (priority > from) this.emit(record, 'promoted', now, { fromPriority: from });
+    if (priority > from)
+      this.emit(record, 'promoted', now, undefined, R.None, undefined, N.FromPriority, from);
     return Promise.resolve(snapshot(record));
   }
 
@@ -555,7 +567,7 @@ export class MemoryBackend implements Backend {
       record.status = JobStatus.Cancelled;
       record.error = error;
       this.retire(record, now);
-      this.emit(record, 'cancelled', now, { error });
+      this.emit(record, 'cancelled', now, undefined, R.Error, error);
     }
     for (const wake of [...this.workWaiters]) wake();
     return Promise.resolve();
@@ -665,14 +677,14 @@ export class MemoryBackend implements Backend {
       }
       if (promoted) {
         original.updatedAt = now;
-        this.emit(original, 'promoted', now, { fromPriority: from });
+        this.emit(original, 'promoted', now, undefined, R.None, undefined, N.FromPriority, from);
       }
     }
     const record = new LiveRecord(job, JobStatus.Duplicated, now, 0);
     record.duplicateOf = original.id;
     this.records.set(record.id, record);
     this.retire(record, now);
-    this.emit(record, 'duplicated', now, { duplicateOf: original.id });
+    this.emit(record, 'duplicated', now, undefined, R.DuplicateOf, original.id);
     return { kind: 'duplicated', job: snapshot(record), original: this.view(original), promoted };
   }
 
@@ -771,20 +783,22 @@ export class MemoryBackend implements Backend {
     for (const wake of [...this.workWaiters]) wake();
   }
 
+  /**
+   * Appends an event to the log (its fields as `EventRing.add` takes them) and, when anyone
+   * listens, hands it to the listeners: no event object is built when nobody does.
+   */
   private emit(
     record: { readonly id: string; readonly name: string; readonly priority: JobPriority },
     type: JobEvent['type'],
     at: number,
-    extra?: Partial<Mutable<JobEvent>>,
+    attempt?: number,
+    ref?: RefField,
+    refValue?: unknown,
+    num?: NumField,
+    numValue?: number,
   ): void {
-    // Each call site passes the fields of its type (the contract suite checks them); the union
-    // cannot follow a `type` given as a variable. One literal, and the extra fields assigned onto
-    // it (when there are any), rather than a spread into a new object.
-    const fields = { type, jobId: record.id, name: record.name, priority: record.priority, at };
-    const event = this.log.append(
-      (extra === undefined ? fields : Object.assign(fields, extra)) as NewJobEvent,
-    );
-    if (this.hub.size > 0) this.hub.emit(event);
+    const n = this.log.add(type, record, at, attempt, ref, refValue, num, numValue);
+    if (this.hub.size > 0) this.hub.emit(this.log.event(n));
   }
 }
 
