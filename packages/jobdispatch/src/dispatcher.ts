@@ -510,11 +510,13 @@ export class Dispatcher {
         const freedBefore = this.slots.freed;
         let claims;
         try {
-          claims = await this.backend.claim({
-            max: free,
-            remaining: this.slots.remaining(this.registry, remaining),
-            ...(this.limits.byType.size > 0 && { limits: this.limits.byType }),
-          });
+          const room = this.slots.remaining(this.registry, remaining);
+          const limits = this.limits.byType;
+          claims = await this.backend.claim(
+            limits.size > 0
+              ? { max: free, remaining: room, limits }
+              : { max: free, remaining: room },
+          );
         } catch (error) {
           this.deps.reportError(error);
           await this.pauseLoop(1000);

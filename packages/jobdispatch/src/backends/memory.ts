@@ -190,23 +190,31 @@ export class MemoryBackend implements Backend {
     this.arrived = false;
     this.limitFreeAt = undefined;
     if (this.queue.size === 0 || this.queuePaused) return Promise.resolve(claims);
-    const remaining = new Map(request.remaining);
-    const limits = request.limits;
-    if (limits !== undefined && limits.size > 0) {
+    // A private copy of the per-type room only when some type has a cap or a limit: with none
+    // (the common case), a claim copies no map, makes no filter and keeps no limit bookkeeping.
+    const limits =
+      request.limits !== undefined && request.limits.size > 0 ? request.limits : undefined;
+    const remaining =
+      request.remaining.size > 0 || limits !== undefined ? new Map(request.remaining) : undefined;
+    if (limits !== undefined && remaining !== undefined) {
       const room = this.limitGate.room(limits, now, (type) => this.running.sizeOf(type));
       for (const [type, left] of room)
         remaining.set(type, Math.min(left, remaining.get(type) ?? left));
     }
     const paused = this.pausedTypes;
-    const canRun = (type: string): boolean =>
-      (remaining.get(type) ?? 1) > 0 && !(paused.size > 0 && paused.has(type));
-    const filtered = remaining.size > 0 || paused.size > 0;
+    const canRun =
+      remaining !== undefined || paused.size > 0
+        ? (type: string): boolean =>
+            (remaining?.get(type) ?? 1) > 0 && !(paused.size > 0 && paused.has(type))
+        : undefined;
     while (claims.length < request.max) {
-      const record = this.queue.tryDequeue(filtered ? canRun : undefined) as JobRecord | undefined;
+      const record = this.queue.tryDequeue(canRun) as JobRecord | undefined;
       if (record === undefined) break;
       this.queued.delete(record);
-      const left = remaining.get(record.name);
-      if (left !== undefined) remaining.set(record.name, left - 1);
+      if (remaining !== undefined) {
+        const left = remaining.get(record.name);
+        if (left !== undefined) remaining.set(record.name, left - 1);
+      }
       record.status = JobStatus.Running;
       record.attempts += 1;
       record.startedAt = now;
@@ -229,7 +237,7 @@ export class MemoryBackend implements Backend {
         now - record.queuedAt,
       );
     }
-    if (limits !== undefined && limits.size > 0) {
+    if (limits !== undefined) {
       this.limitFreeAt = this.limitGate.freesAt(limits, now, (type) => this.queued.sizeOf(type));
       if (this.limitFreeAt !== undefined) this.armWake(); // for a dispatcher already waiting
     }
