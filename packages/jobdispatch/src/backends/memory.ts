@@ -19,6 +19,7 @@ import {
   type CancelOutcome,
   type Claim,
   type ClaimRequest,
+  type ImmediateBackend,
   DEFAULT_DEDUP_TTL_MS,
   type JobCounts,
   type JobPage,
@@ -99,6 +100,13 @@ const byOrder = (a: { order: number }, b: { order: number }): number => a.order 
 export class MemoryBackend implements Backend {
   readonly durable = false;
   readonly leaseMs = undefined;
+  /** Everything here is synchronous: the dispatcher may skip the promises (see backend.ts). */
+  readonly immediate: ImmediateBackend = {
+    backend: this,
+    submit: (job) => this.submitNow(job),
+    claim: (request) => this.claimNow(request),
+    finish: (claim, outcome) => this.finishNow(claim, outcome),
+  };
   private readonly queue: PriorityJobQueue;
   private readonly records = new Map<string, StoredRecord>();
   private readonly dedup = new Map<string, string>();
@@ -162,34 +170,42 @@ export class MemoryBackend implements Backend {
   }
 
   submit(job: Job): Promise<SubmitResult> {
+    return settled(() => this.submitNow(job));
+  }
+
+  private submitNow(job: Job): SubmitResult {
     const now = this.tick();
-    if (this.records.has(job.id)) return Promise.reject(duplicateId(job.id));
+    if (this.records.has(job.id)) throw duplicateId(job.id);
     const original = job.dedupKey === undefined ? undefined : this.liveExecution(job.dedupKey, now);
-    if (original !== undefined) return Promise.resolve(this.recordDuplicate(job, original, now));
+    if (original !== undefined) return this.recordDuplicate(job, original, now);
     if (job.runAt !== undefined && job.runAt > now) {
       const record = new LiveRecord(job, JobStatus.Scheduled, now, this.nextOrder++);
       this.adopt(record);
       this.scheduled.add(record);
       this.emit(record, 'scheduled', now, undefined, R.None, undefined, N.RunAt, record.runAt);
       this.armWake();
-      return Promise.resolve({ kind: 'scheduled', job: snapshot(record) });
+      return { kind: 'scheduled', job: snapshot(record) };
     }
     const record = new LiveRecord(job, JobStatus.Queued, now, 0);
     if (!this.enqueue(record, false)) {
-      return Promise.reject(queueFull(job.priority, this.queue.capacityPerLevel, job.id));
+      throw queueFull(job.priority, this.queue.capacityPerLevel, job.id);
     }
     this.adopt(record);
     this.emit(record, 'queued', now);
     this.wakeWorkers();
-    return Promise.resolve({ kind: 'queued', job: snapshot(record) });
+    return { kind: 'queued', job: snapshot(record) };
   }
 
   claim(request: ClaimRequest): Promise<Claim[]> {
+    return settled(() => this.claimNow(request));
+  }
+
+  private claimNow(request: ClaimRequest): Claim[] {
     const now = this.tick();
     const claims: Claim[] = [];
     this.arrived = false;
     this.limitFreeAt = undefined;
-    if (this.queue.size === 0 || this.queuePaused) return Promise.resolve(claims);
+    if (this.queue.size === 0 || this.queuePaused) return claims;
     // A private copy of the per-type room only when some type has a cap or a limit: with none
     // (the common case), a claim copies no map, makes no filter and keeps no limit bookkeeping.
     const limits =
@@ -241,7 +257,7 @@ export class MemoryBackend implements Backend {
       this.limitFreeAt = this.limitGate.freesAt(limits, now, (type) => this.queued.sizeOf(type));
       if (this.limitFreeAt !== undefined) this.armWake(); // for a dispatcher already waiting
     }
-    return Promise.resolve(claims);
+    return claims;
   }
 
   waitForWork(signal: AbortSignal): Promise<void> {
@@ -276,8 +292,12 @@ export class MemoryBackend implements Backend {
   }
 
   finish(claim: Claim, outcome: Outcome): Promise<boolean> {
+    return settled(() => this.finishNow(claim, outcome));
+  }
+
+  private finishNow(claim: Claim, outcome: Outcome): boolean {
     const record = this.held(claim);
-    if (record === undefined) return Promise.resolve(false);
+    if (record === undefined) return false;
     const now = this.tick();
     this.leaves(record);
     record.status = outcome.status;
@@ -286,7 +306,7 @@ export class MemoryBackend implements Backend {
     this.retire(record, now);
     if (outcome.status === 'completed') this.emit(record, 'completed', now, record.attempts);
     else this.emit(record, outcome.status, now, record.attempts, R.Error, outcome.error);
-    return Promise.resolve(true);
+    return true;
   }
 
   retry(claim: Claim, error: JobError, delayMs: number): Promise<boolean> {
@@ -807,6 +827,16 @@ export class MemoryBackend implements Backend {
   ): void {
     const n = this.log.add(type, record, at, attempt, ref, refValue, num, numValue);
     if (this.hub.size > 0) this.hub.emit(this.log.event(n));
+  }
+}
+
+/** `run()`'s value as a resolved promise, or what it threw as a rejected one. */
+function settled<T>(run: () => T): Promise<T> {
+  try {
+    return Promise.resolve(run());
+  } catch (error) {
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- what it threw, as it was
+    return Promise.reject(error);
   }
 }
 
