@@ -24,6 +24,7 @@ import {
   type PausedState,
   type RetentionOptions,
   type SubmitResult,
+  immediateOf,
 } from './backend.js';
 import { MemoryBackend } from './backends/memory.js';
 import {
@@ -182,12 +183,13 @@ export class Dispatcher {
       ((error: unknown) => process.emitWarning(`jobdispatch: ${safeString(error)}`));
     this.deps = {
       backend: this.backend,
+      immediate: immediateOf(this.backend),
       registry: this.registry,
       now: this.now,
       random: options.random ?? Math.random,
       reportError,
     };
-    this.slots = new SlotScheduler(workers, this.deps, () => this.wakeLoop?.());
+    this.slots = new SlotScheduler(workers, this.deps, () => this.wake());
     this.outcomes = new Outcomes((id) => this.backend.get(id), reportError);
     this.schedules_ = new ScheduleRunner({
       backend: this.backend,
@@ -300,7 +302,10 @@ export class Dispatcher {
       const spec = isJobDefinition(first) ? definedSpec(first, params as P, definedJob) : first;
       validateSpec(spec);
       if (this.state === 'draining' || this.state === 'stopped') throw queueClosed();
-      return this.backend.submit(createJob(spec, this.now())).then(jobOf) as Promise<Job<P>>;
+      const job = createJob(spec, this.now());
+      const immediate = this.deps.immediate;
+      if (immediate !== undefined) return Promise.resolve(immediate.submit(job).job as Job<P>);
+      return this.backend.submit(job).then(jobOf) as Promise<Job<P>>;
     } catch (error) {
       // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- rethrown as it was
       return Promise.reject(error);
@@ -510,11 +515,16 @@ export class Dispatcher {
         const freedBefore = this.slots.freed;
         let claims;
         try {
-          claims = await this.backend.claim({
-            max: free,
-            remaining: this.slots.remaining(this.registry, remaining),
-            ...(this.limits.byType.size > 0 && { limits: this.limits.byType }),
-          });
+          const room = this.slots.remaining(this.registry, remaining);
+          const limits = this.limits.byType;
+          const request =
+            limits.size > 0
+              ? { max: free, remaining: room, limits }
+              : { max: free, remaining: room };
+          // The memory backend claims synchronously: no promise, no turn of the microtask queue.
+          const immediate = this.deps.immediate;
+          claims =
+            immediate !== undefined ? immediate.claim(request) : await this.backend.claim(request);
         } catch (error) {
           this.deps.reportError(error);
           await this.pauseLoop(1000);
@@ -530,6 +540,14 @@ export class Dispatcher {
       }
       await this.idle(free > 0);
     }
+  }
+
+  /** Wakes the loop if it sleeps, once (a slot that frees and a run that ends both call this). */
+  private wake(): void {
+    const wake = this.wakeLoop;
+    if (wake === undefined) return;
+    this.wakeLoop = undefined;
+    wake();
   }
 
   /** Sleeps until a slot frees, or (with a free slot) work may have arrived, or stop. */

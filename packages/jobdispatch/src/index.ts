@@ -75,6 +75,7 @@ export {
   type CancelOutcome,
   type Claim,
   type ClaimRequest,
+  type ImmediateBackend,
   type JobCounts,
   type JobPage,
   type ListQuery,

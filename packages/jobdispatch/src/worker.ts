@@ -26,7 +26,7 @@
  *   process can claim the next attempt while the previous one's handler runs. Two attempts of one
  *   job never overlap. Its value or error is ignored: the attempt counts as timed out.
  */
-import type { Backend, Claim, Outcome } from './backend.js';
+import type { Backend, Claim, ImmediateBackend, Outcome } from './backend.js';
 import { DispatchError, UnrecoverableError, toJobError } from './errors.js';
 import { safeString } from './describe.js';
 import type { NewJobEvent } from './events.js';
@@ -41,6 +41,8 @@ import {
 
 export interface WorkerDeps {
   readonly backend: Backend;
+  /** The backend's synchronous submit, claim and finish, when it has them (see backend.ts). */
+  readonly immediate: ImmediateBackend | undefined;
   readonly registry: HandlerRegistry;
   readonly now: () => number;
   readonly random: () => number;
@@ -290,7 +292,14 @@ class Execution {
       } else if (run.state !== 'returned') {
         this.finished(); // lost or abandoned: its end is not this run's to write
       } else if (result.ok && run.abortCode === undefined) {
-        this.await(deps.backend.finish(run.claim, { status: 'completed', result: result.value }));
+        const outcome = { status: 'completed', result: result.value } as const;
+        const immediate = deps.immediate;
+        if (immediate === undefined) {
+          this.await(deps.backend.finish(run.claim, outcome));
+        } else {
+          immediate.finish(run.claim, outcome); // false (no longer held) ends the run alike
+          this.finished();
+        }
       } else {
         this.await(settleOrFail(deps, run, registration, timeoutMs, result));
       }

@@ -19,6 +19,7 @@ import {
   type CancelOutcome,
   type Claim,
   type ClaimRequest,
+  type ImmediateBackend,
   DEFAULT_DEDUP_TTL_MS,
   type JobCounts,
   type JobPage,
@@ -50,13 +51,18 @@ import {
 } from '../priority-queue.js';
 import { resolveRetention } from '../retention.js';
 import { type FinishedStatus, KeptRecord } from './memory/kept-record.js';
-import { EventRing } from './memory/event-ring.js';
+import {
+  EventRing,
+  NumField as N,
+  type NumField,
+  RefField as R,
+  type RefField,
+} from './memory/event-ring.js';
 import { LiveRecord, asJob } from './memory/live-record.js';
 import { ScheduleTable } from './memory/schedules.js';
 import { StatusIndex } from './memory/status-index.js';
 import { TypeLimitGate } from './memory/type-limits.js';
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 /** A record that is not finished: mutable, as its job moves (see `LiveRecord`). */
 type JobRecord = LiveRecord;
 /** Live records, and finished ones in their compact form. */
@@ -94,6 +100,13 @@ const byOrder = (a: { order: number }, b: { order: number }): number => a.order 
 export class MemoryBackend implements Backend {
   readonly durable = false;
   readonly leaseMs = undefined;
+  /** Everything here is synchronous: the dispatcher may skip the promises (see backend.ts). */
+  readonly immediate: ImmediateBackend = {
+    backend: this,
+    submit: (job) => this.submitNow(job),
+    claim: (request) => this.claimNow(request),
+    finish: (claim, outcome) => this.finishNow(claim, outcome),
+  };
   private readonly queue: PriorityJobQueue;
   private readonly records = new Map<string, StoredRecord>();
   private readonly dedup = new Map<string, string>();
@@ -157,51 +170,67 @@ export class MemoryBackend implements Backend {
   }
 
   submit(job: Job): Promise<SubmitResult> {
+    return settled(() => this.submitNow(job));
+  }
+
+  private submitNow(job: Job): SubmitResult {
     const now = this.tick();
-    if (this.records.has(job.id)) return Promise.reject(duplicateId(job.id));
+    if (this.records.has(job.id)) throw duplicateId(job.id);
     const original = job.dedupKey === undefined ? undefined : this.liveExecution(job.dedupKey, now);
-    if (original !== undefined) return Promise.resolve(this.recordDuplicate(job, original, now));
+    if (original !== undefined) return this.recordDuplicate(job, original, now);
     if (job.runAt !== undefined && job.runAt > now) {
       const record = new LiveRecord(job, JobStatus.Scheduled, now, this.nextOrder++);
       this.adopt(record);
       this.scheduled.add(record);
-      this.emit(record, 'scheduled', now, { runAt: record.runAt as number });
+      this.emit(record, 'scheduled', now, undefined, R.None, undefined, N.RunAt, record.runAt);
       this.armWake();
-      return Promise.resolve({ kind: 'scheduled', job: snapshot(record) });
+      return { kind: 'scheduled', job: snapshot(record) };
     }
     const record = new LiveRecord(job, JobStatus.Queued, now, 0);
     if (!this.enqueue(record, false)) {
-      return Promise.reject(queueFull(job.priority, this.queue.capacityPerLevel, job.id));
+      throw queueFull(job.priority, this.queue.capacityPerLevel, job.id);
     }
     this.adopt(record);
     this.emit(record, 'queued', now);
     this.wakeWorkers();
-    return Promise.resolve({ kind: 'queued', job: snapshot(record) });
+    return { kind: 'queued', job: snapshot(record) };
   }
 
   claim(request: ClaimRequest): Promise<Claim[]> {
+    return settled(() => this.claimNow(request));
+  }
+
+  private claimNow(request: ClaimRequest): Claim[] {
     const now = this.tick();
     const claims: Claim[] = [];
     this.arrived = false;
     this.limitFreeAt = undefined;
-    if (this.queue.size === 0 || this.queuePaused) return Promise.resolve(claims);
-    const remaining = new Map(request.remaining);
-    const limits = request.limits;
-    if (limits !== undefined && limits.size > 0) {
+    if (this.queue.size === 0 || this.queuePaused) return claims;
+    // A private copy of the per-type room only when some type has a cap or a limit: with none
+    // (the common case), a claim copies no map, makes no filter and keeps no limit bookkeeping.
+    const limits =
+      request.limits !== undefined && request.limits.size > 0 ? request.limits : undefined;
+    const remaining =
+      request.remaining.size > 0 || limits !== undefined ? new Map(request.remaining) : undefined;
+    if (limits !== undefined && remaining !== undefined) {
       const room = this.limitGate.room(limits, now, (type) => this.running.sizeOf(type));
       for (const [type, left] of room)
         remaining.set(type, Math.min(left, remaining.get(type) ?? left));
     }
     const paused = this.pausedTypes;
-    const canRun = (type: string): boolean =>
-      (remaining.get(type) ?? 1) > 0 && !(paused.size > 0 && paused.has(type));
-    const filtered = remaining.size > 0 || paused.size > 0;
+    const canRun =
+      remaining !== undefined || paused.size > 0
+        ? (type: string): boolean =>
+            (remaining?.get(type) ?? 1) > 0 && !(paused.size > 0 && paused.has(type))
+        : undefined;
     while (claims.length < request.max) {
-      const record = this.queue.tryDequeue(filtered ? canRun : undefined) as JobRecord | undefined;
+      const record = this.queue.tryDequeue(canRun) as JobRecord | undefined;
       if (record === undefined) break;
       this.queued.delete(record);
-      const left = remaining.get(record.name);
-      if (left !== undefined) remaining.set(record.name, left - 1);
+      if (remaining !== undefined) {
+        const left = remaining.get(record.name);
+        if (left !== undefined) remaining.set(record.name, left - 1);
+      }
       record.status = JobStatus.Running;
       record.attempts += 1;
       record.startedAt = now;
@@ -213,16 +242,22 @@ export class MemoryBackend implements Backend {
       record.token = token;
       claims.push({ job: snapshot(record), token });
       if (limits !== undefined) this.limitGate.started(record.name, now, limits);
-      this.emit(record, 'started', now, {
-        attempt: record.attempts,
-        waitMs: now - record.queuedAt,
-      });
+      this.emit(
+        record,
+        'started',
+        now,
+        record.attempts,
+        R.None,
+        undefined,
+        N.WaitMs,
+        now - record.queuedAt,
+      );
     }
-    if (limits !== undefined && limits.size > 0) {
+    if (limits !== undefined) {
       this.limitFreeAt = this.limitGate.freesAt(limits, now, (type) => this.queued.sizeOf(type));
       if (this.limitFreeAt !== undefined) this.armWake(); // for a dispatcher already waiting
     }
-    return Promise.resolve(claims);
+    return claims;
   }
 
   waitForWork(signal: AbortSignal): Promise<void> {
@@ -252,22 +287,26 @@ export class MemoryBackend implements Backend {
     const now = this.now();
     record.progress = progress;
     record.updatedAt = now;
-    this.emit(record, 'progress', now, { attempt: record.attempts, progress });
+    this.emit(record, 'progress', now, record.attempts, R.Progress, progress);
     return Promise.resolve();
   }
 
   finish(claim: Claim, outcome: Outcome): Promise<boolean> {
+    return settled(() => this.finishNow(claim, outcome));
+  }
+
+  private finishNow(claim: Claim, outcome: Outcome): boolean {
     const record = this.held(claim);
-    if (record === undefined) return Promise.resolve(false);
+    if (record === undefined) return false;
     const now = this.tick();
     this.leaves(record);
     record.status = outcome.status;
     if (outcome.status === 'completed') record.result = outcome.result;
     else record.error = outcome.error;
     this.retire(record, now);
-    const extra = outcome.status === 'completed' ? {} : { error: outcome.error };
-    this.emit(record, outcome.status, now, { attempt: record.attempts, ...extra });
-    return Promise.resolve(true);
+    if (outcome.status === 'completed') this.emit(record, 'completed', now, record.attempts);
+    else this.emit(record, outcome.status, now, record.attempts, R.Error, outcome.error);
+    return true;
   }
 
   retry(claim: Claim, error: JobError, delayMs: number): Promise<boolean> {
@@ -277,7 +316,7 @@ export class MemoryBackend implements Backend {
     this.leaves(record);
     record.error = error;
     record.updatedAt = now;
-    this.emit(record, 'retrying', now, { attempt: record.attempts, error, delayMs });
+    this.emit(record, 'retrying', now, record.attempts, R.Error, error, N.DelayMs, delayMs);
     if (delayMs > 0) {
       record.status = JobStatus.Scheduled;
       record.runAt = now + delayMs;
@@ -303,7 +342,7 @@ export class MemoryBackend implements Backend {
       record.status = JobStatus.Cancelled;
       record.error = error;
       this.retire(record, now);
-      this.emit(record, 'cancelled', now, { error });
+      this.emit(record, 'cancelled', now, undefined, R.Error, error);
       return Promise.resolve(true);
     }
     record.status = JobStatus.Queued;
@@ -336,7 +375,7 @@ export class MemoryBackend implements Backend {
     record.status = JobStatus.Cancelled;
     record.error = error;
     this.retire(record, now);
-    this.emit(record, 'cancelled', now, { error });
+    this.emit(record, 'cancelled', now, undefined, R.Error, error);
     return Promise.resolve({ outcome: 'cancelled', job: snapshot(record) });
   }
 
@@ -426,7 +465,7 @@ export class MemoryBackend implements Backend {
     this.enqueue(record, false);
     const key = record.dedupKey;
     if (key !== undefined && this.liveExecution(key, now) === undefined) this.dedup.set(key, id);
-    this.emit(record, 'retried', now, { attempt: record.attempts });
+    this.emit(record, 'retried', now, record.attempts);
     this.wakeWorkers();
     return Promise.resolve(snapshot(record));
   }
@@ -471,7 +510,8 @@ export class MemoryBackend implements Backend {
       record.priority = priority; // not a key of the scheduled index
     }
     record.updatedAt = now;
-    if (priority > from) this.emit(record, 'promoted', now, { fromPriority: from });
+    if (priority > from)
+      this.emit(record, 'promoted', now, undefined, R.None, undefined, N.FromPriority, from);
     return Promise.resolve(snapshot(record));
   }
 
@@ -555,7 +595,7 @@ export class MemoryBackend implements Backend {
       record.status = JobStatus.Cancelled;
       record.error = error;
       this.retire(record, now);
-      this.emit(record, 'cancelled', now, { error });
+      this.emit(record, 'cancelled', now, undefined, R.Error, error);
     }
     for (const wake of [...this.workWaiters]) wake();
     return Promise.resolve();
@@ -665,14 +705,14 @@ export class MemoryBackend implements Backend {
       }
       if (promoted) {
         original.updatedAt = now;
-        this.emit(original, 'promoted', now, { fromPriority: from });
+        this.emit(original, 'promoted', now, undefined, R.None, undefined, N.FromPriority, from);
       }
     }
     const record = new LiveRecord(job, JobStatus.Duplicated, now, 0);
     record.duplicateOf = original.id;
     this.records.set(record.id, record);
     this.retire(record, now);
-    this.emit(record, 'duplicated', now, { duplicateOf: original.id });
+    this.emit(record, 'duplicated', now, undefined, R.DuplicateOf, original.id);
     return { kind: 'duplicated', job: snapshot(record), original: this.view(original), promoted };
   }
 
@@ -771,20 +811,32 @@ export class MemoryBackend implements Backend {
     for (const wake of [...this.workWaiters]) wake();
   }
 
+  /**
+   * Appends an event to the log (its fields as `EventRing.add` takes them) and, when anyone
+   * listens, hands it to the listeners: no event object is built when nobody does.
+   */
   private emit(
     record: { readonly id: string; readonly name: string; readonly priority: JobPriority },
     type: JobEvent['type'],
     at: number,
-    extra?: Partial<Mutable<JobEvent>>,
+    attempt?: number,
+    ref?: RefField,
+    refValue?: unknown,
+    num?: NumField,
+    numValue?: number,
   ): void {
-    // Each call site passes the fields of its type (the contract suite checks them); the union
-    // cannot follow a `type` given as a variable. One literal, and the extra fields assigned onto
-    // it (when there are any), rather than a spread into a new object.
-    const fields = { type, jobId: record.id, name: record.name, priority: record.priority, at };
-    const event = this.log.append(
-      (extra === undefined ? fields : Object.assign(fields, extra)) as NewJobEvent,
-    );
-    if (this.hub.size > 0) this.hub.emit(event);
+    const n = this.log.add(type, record, at, attempt, ref, refValue, num, numValue);
+    if (this.hub.size > 0) this.hub.emit(this.log.event(n));
+  }
+}
+
+/** `run()`'s value as a resolved promise, or what it threw as a rejected one. */
+function settled<T>(run: () => T): Promise<T> {
+  try {
+    return Promise.resolve(run());
+  } catch (error) {
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- what it threw, as it was
+    return Promise.reject(error);
   }
 }
 
