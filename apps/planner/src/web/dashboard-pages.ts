@@ -173,6 +173,8 @@ const live = document.getElementById('live');
 const timeline = document.getElementById('timeline');
 let job;
 let source;
+/** The priority the select last showed from the record: a live update must not undo a choice. */
+let shownPriority;
 let paused = { queue: false, types: [] };
 const stamp = (iso) => new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }) +
   '.' + String(new Date(iso).getMilliseconds()).padStart(3, '0');
@@ -205,7 +207,10 @@ function render(j) {
       esc(j.error.name ?? '-') + '</dd><dt>Message</dt><dd id="error-message">' + esc(j.error.message) + '</dd>';
     document.getElementById('error-stack').textContent = j.error.stack ?? '';
   }
-  document.getElementById('priority').value = String(j.priority);
+  if (j.priority !== shownPriority) {
+    document.getElementById('priority').value = String(j.priority);
+    shownPriority = j.priority;
+  }
   document.getElementById('cancel').disabled = FINAL.includes(j.status) || j.cancelRequested;
   document.getElementById('retry').disabled = !['failed', 'cancelled'].includes(j.status);
   document.getElementById('remove').disabled = j.status === 'running';
