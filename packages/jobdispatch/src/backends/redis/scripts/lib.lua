@@ -31,7 +31,10 @@ Invariants kept by these helpers (see keys.ts for the indexes):
   the wrong type, a record missing a field it needs) is moved aside (`corrupt`, see `moveAside`)
   and the script goes on with the next job.
 - Every event is collected and appended at the end of the script (`done()`) to the queue's event
-  log (EVENT_LOG, a stream; keys.ts), one entry each, in the order of operations.
+  log (EVENT_LOG, a stream; keys.ts), one entry each, in the order of operations. A script that
+  wrote returns `fenced(reply)`: the "Returns" of its header, tagged with the id of its last entry
+  (index.ts reads it and hands the caller the reply alone); an early return that wrote nothing
+  returns its reply as it is.
 - Writes that a script may batch (index adds and removals, count deltas) are buffered and applied
   by `done()`, or earlier by `flushIndexes()` when the script reads the indexes afterwards.
 ]]
