@@ -100,6 +100,18 @@
  * subscriber (in every process, for a shared backend): the dispatcher builds `wait()`, stats and
  * cross-process cancel on that stream alone, so both backends behave the same.
  *
+ * - **When a call's events arrive.** At this seam a backend need not deliver a call's events
+ *   before the call resolves; only their order is promised. What a caller of the dispatcher can
+ *   rely on: the events of its own `submit`, `cancel`, `retry`/`requeue`, `remove`, priority
+ *   change and a handler's `progress` have reached this process's listeners when the call
+ *   resolves (in memory at once; on Redis the call waits, bounded, for the reader to deliver the
+ *   id of the last entry its script appended). The `started` event of a claim and the end event
+ *   written by a worker's `finish` follow a moment after those calls resolve (the hot path: a
+ *   slot takes its next job without waiting for them), still in log order, so a job's end reaches
+ *   the listeners before the `started` of any job claimed after it; `wait()` resolves on the end
+ *   event itself, and `close()` (hence `Dispatcher.stop()`) waits, within its bound, until every
+ *   event written so far has reached the listeners.
+ *
  * - **Event log.** Every event is appended to the queue's log (given at construction as
  *   `events: { maxCount }`, default 10,000 kept: a ring in memory, a Stream trimmed by approximate
  *   MAXLEN on Redis) in the same atomic step as the change it reports, and gets its `id` there.

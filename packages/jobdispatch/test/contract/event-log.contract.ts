@@ -97,10 +97,15 @@ export function eventLogContract({ make }: Harness): void {
       const d = await make({ workers: 0, events: { maxCount: 1 } });
       const seen = record(d);
       await d.start();
-      // Enough that Redis, which trims whole stream nodes (100 entries), trims some too.
-      await Promise.all(
-        Array.from({ length: 250 }, (_, i) => d.submit({ id: `j${i}`, name: 'T' })),
-      );
+      // Enough that Redis, which trims whole stream nodes (100 entries), trims some too. In rounds
+      // of 50, each awaited: a submit resolves once its events reached the listeners, so they see
+      // every event before a later round trims it (a burst of more than 100 in one script call
+      // would trim its own first entries before any reader could see them).
+      for (let round = 0; round < 5; round++) {
+        await Promise.all(
+          Array.from({ length: 50 }, (_, i) => d.submit({ id: `j${round * 50 + i}`, name: 'T' })),
+        );
+      }
       const first = seen[0]!.id;
       const iterator = d.events({ after: first, signal: bounded() });
       const items = await take(iterator, (e) => e.type !== 'gap' && e.jobId === 'j249');

@@ -79,13 +79,15 @@ const REAP_LIMIT = 100;
 const PROMOTE_LIMIT = 500;
 /**
  * The scripts whose events a caller may look for as soon as the call resolves: the call resolves
- * only once they have reached this process's listeners (see `run`). Not the claim, the hot path:
- * its `started` events follow a moment after it resolves, so that jobs start without waiting for
- * them (about 20% of the throughput at concurrency 10 with no-op jobs).
+ * only once they have reached this process's listeners (see `run`). Not the claim and the finish,
+ * the hot path, called by the dispatcher's workers and never by a user: their `started` and end
+ * events follow a moment after they resolve, so that a slot takes its next job without waiting
+ * for them. Nothing a user sees depends on it: listeners get every event in log order all the
+ * same (a job's end comes before the `started` of the job claimed after it), `wait()` resolves on
+ * the end event itself, and `close()` waits for every event written so far.
  */
 const FENCED: ReadonlySet<ScriptName> = new Set<ScriptName>([
   'submit',
-  'finish',
   'retry',
   'release',
   'cancel',
@@ -538,10 +540,10 @@ export class RedisBackend implements Backend {
 
   /**
    * Runs a script. A script in FENCED resolves only once the events it wrote have reached this
-   * process's listeners, as they would in process: right after the script, on the same
-   * connection, goes an XREVRANGE of the log's newest entry (at least the script's last event);
-   * the call resolves once the reader has delivered that entry. Bounded by FENCE_WAIT_MS should
-   * the reader be down.
+   * process's listeners, as they would in process: its reply carries the id of the last entry it
+   * appended (`fenced()` in lib.lua), and the call waits for the reader to deliver that entry,
+   * only if it has not already (its XREAD reply often comes first). Bounded by FENCE_WAIT_MS
+   * should the reader be down.
    */
   private run(
     name: ScriptName,
@@ -553,23 +555,17 @@ export class RedisBackend implements Backend {
     });
   }
 
-  private runRaw(name: ScriptName, args: (string | number)[], now: number): Promise<unknown> {
+  private async runRaw(name: ScriptName, args: (string | number)[], now: number): Promise<unknown> {
     const common = this.common.slice();
     common[1] = now;
-    if (!FENCED.has(name)) {
-      return this.link.run((client) => runScript(client, name, this.keys, common, args));
+    const reply = await this.link.run((client) => runScript(client, name, this.keys, common, args));
+    if (!isFencedReply(reply)) return reply;
+    const [, id, result] = reply;
+    // Closed (a one-shot connection, no reader): nothing to wait for.
+    if (FENCED.has(name) && id !== '' && this.link.isOpen) {
+      await this.reader.reached(id, FENCE_WAIT_MS);
     }
-    return this.link.run(async (client) => {
-      // Closed (a one-shot connection, no reader): nothing to wait for.
-      if (!this.link.isOpen) return runScript(client, name, this.keys, common, args);
-      let newest: Promise<[string, string[]][] | undefined> = Promise.resolve(undefined);
-      const reply = await runScript(client, name, this.keys, common, args, () => {
-        newest = client.xrevrange(this.keys.events, '+', '-', 'COUNT', 1).catch(() => undefined);
-      });
-      const id = (await newest)?.[0]?.[0];
-      if (id !== undefined) await this.reader.reached(id, FENCE_WAIT_MS);
-      return reply;
-    });
+    return result;
   }
 
   /** True while a record is kept: not finished, or finished within its status's retention age. */
@@ -768,4 +764,9 @@ async function groupRuns<I extends { readonly now: number }, O>(
     start = i;
   }
   return (await Promise.all(sends)).flat();
+}
+
+/** A fenced script's reply that reached done(): `['fenced', last event id or '', reply]` (lib.lua). */
+function isFencedReply(reply: unknown): reply is [tag: 'fenced', id: string, reply: unknown] {
+  return Array.isArray(reply) && reply.length === 3 && reply[0] === 'fenced';
 }

@@ -102,8 +102,7 @@ export async function loadScripts(client: Redis): Promise<void> {
 
 /**
  * Runs a script by SHA with the queue's fixed keys, then `common` (the ARGV every script reads,
- * see lib.lua: the prefix first), then the script's own `args`. `afterSend` runs right after each
- * EVALSHA is written, before its reply: a command it sends on `client` runs after the script.
+ * see lib.lua: the prefix first), then the script's own `args`.
  */
 export async function runScript(
   client: Redis,
@@ -111,23 +110,15 @@ export async function runScript(
   keys: QueueKeys,
   common: readonly (string | number)[],
   args: readonly (string | number)[],
-  afterSend?: () => void,
 ): Promise<unknown> {
   const script = scripts().get(name)!;
   const argv = [...common, ...args];
-  const send = (): Promise<unknown> => {
-    const reply = client.evalsha(script.sha, keys.scriptKeys.length, ...keys.scriptKeys, ...argv);
-    afterSend?.();
-    return reply;
-  };
   try {
-    return await send();
+    return await client.evalsha(script.sha, keys.scriptKeys.length, ...keys.scriptKeys, ...argv);
   } catch (error) {
     if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
     // EVAL goes where the keys are (on a Cluster, the queue's node) and caches the script there.
-    const reply = client.eval(script.source, keys.scriptKeys.length, ...keys.scriptKeys, ...argv);
-    afterSend?.();
-    return reply;
+    return client.eval(script.source, keys.scriptKeys.length, ...keys.scriptKeys, ...argv);
   }
 }
 

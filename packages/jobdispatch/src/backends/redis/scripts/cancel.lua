@@ -31,7 +31,7 @@ if status == 'running' then
     emit('cancelling', id, name, level, NOW)
     done()
   end
-  return { R.CANCEL_REQUESTED, fullRecord(id) }
+  return fenced({ R.CANCEL_REQUESTED, fullRecord(id) })
 end
 
 if status == 'scheduled' then unschedule(id, name) else unqueue(id, level, name) end
@@ -40,4 +40,4 @@ settle(id, name, 'cancelled', { 'error', err })
 endDedup(r[6], id, false)
 emit('cancelled', id, name, level, NOW, ',"error":' .. err)
 done()
-return { R.OK, fullRecord(id) }
+return fenced({ R.OK, fullRecord(id) })

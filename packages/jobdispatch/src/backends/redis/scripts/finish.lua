@@ -37,4 +37,4 @@ for i = A + 1, #ARGV, 4 do
   replies[#replies + 1] = finishOne(ARGV[i], ARGV[i + 1], ARGV[i + 2], opt(ARGV[i + 3]))
 end
 done()
-return replies
+return fenced(replies)

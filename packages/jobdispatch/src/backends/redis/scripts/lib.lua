@@ -31,7 +31,10 @@ Invariants kept by these helpers (see keys.ts for the indexes):
   the wrong type, a record missing a field it needs) is moved aside (`corrupt`, see `moveAside`)
   and the script goes on with the next job.
 - Every event is collected and appended at the end of the script (`done()`) to the queue's event
-  log (EVENT_LOG, a stream; keys.ts), one entry each, in the order of operations.
+  log (EVENT_LOG, a stream; keys.ts), one entry each, in the order of operations. A script that
+  wrote returns `fenced(reply)`: the "Returns" of its header, tagged with the id of its last entry
+  (index.ts reads it and hands the caller the reply alone); an early return that wrote nothing
+  returns its reply as it is.
 - Writes that a script may batch (index adds and removals, count deltas) are buffered and applied
   by `done()`, or earlier by `flushIndexes()` when the script reads the indexes afterwards.
 ]]
@@ -53,6 +56,8 @@ local FINISHED = { completed = true, failed = true, cancelled = true, duplicated
 local SWEEP_LIMIT = 100
 
 local EVENTS = {}
+-- The id of the last entry done() appended, '' before any (see fenced()).
+local LAST_EVENT = ''
 local COUNT, COUNT_DELTA = {}, {}
 local SEQ_NEXT, SEQ_LAST = 1, 0
 
@@ -489,10 +494,17 @@ local function done()
   -- whole nodes only, at almost no cost per entry.
   for i = 1, #EVENTS do
     local e = EVENTS[i]
-    redis.call('XADD', EVENT_LOG, 'MAXLEN', '~', EVENTS_KEPT, '0-*',
+    LAST_EVENT = redis.call('XADD', EVENT_LOG, 'MAXLEN', '~', EVENTS_KEPT, '0-*',
       't', e[1], 'j', e[2], 'n', e[3], 'p', e[4], 'a', e[5], 'x', e[6])
   end
   EVENTS = {}
+end
+
+-- The reply of a fenced script (index.ts, FENCED) that reached done(): its own reply with the id of
+-- the last event it appended ('' when none), so the caller waits for exactly that entry to reach
+-- its listeners. The tag cannot be confused with a plain reply: none starts with a string.
+local function fenced(reply)
+  return { 'fenced', LAST_EVENT, reply }
 end
 
 -- Moving jobs on time: shared by reap.lua, promote.lua and claim.lua ----------------------------

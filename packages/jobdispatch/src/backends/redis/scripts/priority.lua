@@ -31,4 +31,4 @@ if priority ~= from then
   if priority > from then emit('promoted', id, name, priority, NOW, ',"fromPriority":' .. from) end
   done()
 end
-return { R.OK, fullRecord(id) }
+return fenced({ R.OK, fullRecord(id) })

@@ -14,4 +14,4 @@ redis.call('HSET', jobKey(id), 'progress', ARGV[A + 3], 'updatedAt', NOW)
 -- The JSON from the caller is spliced in as it is: a percent keeps every digit.
 emit('progress', id, r[3], r[4], NOW, ',"attempt":' .. (tonumber(r[5]) or 0) .. ',"progress":' .. ARGV[A + 3])
 done()
-return R.OK
+return fenced(R.OK)

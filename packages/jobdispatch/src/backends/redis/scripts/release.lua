@@ -25,4 +25,4 @@ else
   wake(1)
 end
 done()
-return R.OK
+return fenced(R.OK)

@@ -36,4 +36,4 @@ end
 redis.call('DEL', key, paramsKey(id))
 emit('removed', id, name or '', r[4], NOW)
 done()
-return R.OK
+return fenced(R.OK)

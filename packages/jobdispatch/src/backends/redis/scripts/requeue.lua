@@ -36,4 +36,4 @@ end
 emit('retried', id, name, level, NOW)
 wake(1)
 done()
-return { R.OK, fullRecord(id) }
+return fenced({ R.OK, fullRecord(id) })

@@ -29,4 +29,4 @@ else
 end
 -- A scheduled retry is announced by its `retrying` event: idle workers time their wake-up from it.
 done()
-return R.OK
+return fenced(R.OK)

@@ -146,4 +146,4 @@ done()
 -- Idle workers wake for what was queued; a scheduled job is announced by its `scheduled` event
 -- (every process times its wake-up from it) and by the `due` index the next claim reads.
 wake(queued)
-return replies
+return fenced(replies)
