@@ -29,6 +29,7 @@ import {
   type JobEventType,
   type StreamEvent,
   type WatchEvent,
+  JOB_EVENT_TYPES,
   compareEventIds,
   isEventIdForm,
   isFinalEvent,
@@ -59,22 +60,7 @@ export interface WatchOptions {
   readonly signal?: AbortSignal;
 }
 
-const EVENT_TYPES: ReadonlySet<string> = new Set<JobEventType>([
-  'scheduled',
-  'queued',
-  'started',
-  'progress',
-  'completed',
-  'failed',
-  'cancelled',
-  'cancelling',
-  'duplicated',
-  'promoted',
-  'retrying',
-  'retried',
-  'removed',
-  'stuck',
-]);
+const EVENT_TYPES: ReadonlySet<string> = new Set<string>(JOB_EVENT_TYPES);
 
 interface CursorDeps {
   readonly backend: Backend;

@@ -26,6 +26,27 @@ export type JobEventType =
   | 'removed'
   | 'stuck';
 
+/**
+ * Every event type, once. The memory backend's event ring codes a type by its index here (a code
+ * lives only in process memory, never in stored data), and `events({ types })` validates against it.
+ */
+export const JOB_EVENT_TYPES: readonly JobEventType[] = [
+  'scheduled',
+  'queued',
+  'started',
+  'progress',
+  'completed',
+  'failed',
+  'cancelled',
+  'cancelling',
+  'duplicated',
+  'promoted',
+  'retrying',
+  'retried',
+  'removed',
+  'stuck',
+];
+
 /** What some events carry besides their type, job and time. */
 export interface JobEventFields {
   /** started, progress, completed, failed, retrying, retried, stuck: the attempt concerned. */

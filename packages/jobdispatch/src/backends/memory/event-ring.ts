@@ -19,29 +19,20 @@
  */
 import type { EventPage } from '../../event-log.js';
 import { invalidArgument } from '../../errors.js';
-import type { JobEvent, JobEventFields, JobEventType, NewJobEvent } from '../../events.js';
+import {
+  JOB_EVENT_TYPES,
+  type JobEvent,
+  type JobEventFields,
+  type JobEventType,
+  type NewJobEvent,
+} from '../../events.js';
 import type { JobError, JobPriority, JobProgress } from '../../job.js';
 
 const ID_DIGITS = 16;
 const ZEROS = '0'.repeat(ID_DIGITS);
 
 /** Event types by their code in a slot's tag (bits 0-3). */
-const TYPES: readonly JobEventType[] = [
-  'scheduled',
-  'queued',
-  'started',
-  'progress',
-  'completed',
-  'failed',
-  'cancelled',
-  'cancelling',
-  'duplicated',
-  'promoted',
-  'retrying',
-  'retried',
-  'removed',
-  'stuck',
-];
+const TYPES = JOB_EVENT_TYPES;
 const TYPE_CODE = new Map<JobEventType, number>(TYPES.map((type, code) => [type, code]));
 
 /** Which field a slot's `nums` entry is (tag bits 5-7). */
