@@ -4,6 +4,12 @@
  * fields a claim reads and returns (record.ts), `lib.lua`, then the script itself. Scripts are loaded once per connection (SCRIPT LOAD at open) and called
  * by SHA (EVALSHA); a NOSCRIPT reply (the server restarted, failed over, or SCRIPT FLUSH) reloads
  * the script and calls it again.
+ *
+ * Every script starts with `SCRIPT_SHEBANG` (`#!lua`, no flags): a script without one runs in
+ * Redis's compatibility mode, where Redis Cluster lets it touch any key of the node it runs on, in
+ * any slot. With it, Redis refuses a script that touches a key outside the slot of its declared
+ * keys, so a key built without the queue's hash tag fails every call that touches it (on the
+ * cluster tests' three masters, not only when it lands on another node).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -34,6 +40,9 @@ export const ERROR_OF: Readonly<Record<number, DispatchErrorCode>> = {
   [R.ID_TAKEN]: 'INVALID_ARGUMENT',
   [R.INVALID_STATE]: 'INVALID_STATE',
 };
+
+/** The first line of every script: Lua with default flags (Redis 7.0), so Redis checks every key's slot. */
+export const SCRIPT_SHEBANG = '#!lua';
 
 const NAMES = [
   'submit',
@@ -81,7 +90,7 @@ function scripts(): ReadonlyMap<ScriptName, Script> {
     `${read('lib')}\n`;
   const map = new Map<ScriptName, Script>();
   for (const name of NAMES) {
-    const source = `${header}-- ${name}.lua\n${read(name)}`;
+    const source = `${SCRIPT_SHEBANG}\n${header}-- ${name}.lua\n${read(name)}`;
     map.set(name, { source, sha: createHash('sha1').update(source).digest('hex') });
   }
   compiled = map;
