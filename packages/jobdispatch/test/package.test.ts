@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -133,6 +134,48 @@ describe('the packed library', () => {
       '3 plans for San Jose at price level 2',
       'completed',
     ]);
+  });
+
+  it('type-checks there without ioredis or piscina, with skipLibCheck off (the tsc default)', async () => {
+    const readme = await readFile(join(root, 'README.md'), 'utf8');
+    const match = /<!-- quick-start[^>]*-->\s*```ts\n([\s\S]*?)```/.exec(readme);
+    assert.ok(match, 'the README has a quick-start block');
+    const dir = join(project, 'typed');
+    await run('mkdir', [dir]);
+    await writeFile(join(dir, 'quick-start.mts'), match[1]!);
+    await writeFile(
+      join(dir, 'redis.mts'),
+      [
+        "import { RedisBackend, threadedHandler, type RedisBackendOptions } from 'jobdispatch';",
+        "const options: RedisBackendOptions = { connection: { host: '127.0.0.1', port: 6379 }, queue: 'q' };",
+        'export const backend = new RedisBackend(options);',
+        "export const viaUrl = new RedisBackend({ url: 'redis://127.0.0.1:6379', queue: 'q' });",
+        "export const handler = () => threadedHandler({ jobType: 'T', module: import.meta.url });",
+        '',
+      ].join('\n'),
+    );
+    await writeFile(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: false,
+          // Node's own types, as any Node project has them; nothing else is installed there.
+          typeRoots: [join(root, 'node_modules/@types')],
+          types: ['node'],
+        },
+        files: ['quick-start.mts', 'redis.mts'],
+      }),
+    );
+    const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+    const checked = await run(process.execPath, [tsc, '-p', dir], { cwd: dir, timeout: 120_000 })
+      .then(() => '')
+      .catch((error: Error & { stdout?: string }) => error.stdout || error.message);
+    assert.equal(checked, '', 'tsc reports no error');
   });
 
   it('fails RedisBackend and threadedHandler with an error naming the missing package', async () => {
