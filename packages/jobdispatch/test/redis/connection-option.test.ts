@@ -53,6 +53,30 @@ describe('RedisBackend connection option', redisSuite(), () => {
     }
   });
 
+  it("leaves a caller's instance open after backend.close(), and its connections carry the caller's settings", async () => {
+    // The caller's database number (as its TLS, auth or retry settings) goes into every duplicate.
+    const own = new Redis(REDIS_URL, { db: 3 });
+    const name = queue();
+    const backend = new RedisBackend({ connection: own, queue: name });
+    try {
+      assert.deepEqual(await runOne(backend), { n: 7 });
+      await backend.close();
+      assert.equal(own.status, 'ready');
+      const [, inDb3] = await own.scan('0', 'MATCH', `jd:{${name}}:*`, 'COUNT', 10_000);
+      assert.ok(inDb3.length > 0, "the queue is in the caller's database 3");
+      const db0 = own.duplicate({ db: 0 });
+      try {
+        const [, inDb0] = await db0.scan('0', 'MATCH', `jd:{${name}}:*`, 'COUNT', 10_000);
+        assert.deepEqual(inDb0, []);
+      } finally {
+        db0.disconnect();
+      }
+      if (inDb3.length > 0) await own.del(...inDb3);
+    } finally {
+      own.disconnect();
+    }
+  });
+
   it("leaves a caller's lazy instance unconnected", async () => {
     const own = new Redis(REDIS_URL, { lazyConnect: true, db: 0 });
     try {
@@ -62,6 +86,13 @@ describe('RedisBackend connection option', redisSuite(), () => {
     } finally {
       own.disconnect();
     }
+  });
+
+  it('runs jobs with a URL as connection, and with the url shorthand', async () => {
+    assert.deepEqual(await runOne(new RedisBackend({ connection: REDIS_URL, queue: queue() })), {
+      n: 7,
+    });
+    assert.deepEqual(await runOne(new RedisBackend({ url: REDIS_URL, queue: queue() })), { n: 7 });
   });
 
   it('runs jobs with ioredis RedisOptions', async () => {
