@@ -3,12 +3,15 @@
  * the backend contract suite and the dispatcher contract suite run on it with a caller's
  * `Cluster` client as `connection`, every queue on the slot of its hash tag. While they run, a
  * neighbour queue on another master runs jobs all along (two queues on slots of different masters
- * at once), and a test runs two queues on different masters side by side.
+ * at once), and a test runs two queues on different masters side by side. The scripts run with
+ * the flags that make Redis check the slot of every key they touch, so a key built without the
+ * queue's hash tag fails the suites whichever node its slot is on (see scripts.ts).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Cluster } from 'ioredis';
 import { Dispatcher, RedisBackend } from '../../src/index.js';
+import { SCRIPT_SHEBANG } from '../../src/backends/redis/scripts.js';
 import { randomQueue, redisSuite } from '../redis/redis-env.js';
 import { type LocalCluster, startCluster } from '../redis/servers.js';
 import { runBackendContract } from './backend/index.js';
@@ -126,6 +129,36 @@ describe('RedisBackend on Redis Cluster', redisSuite(), () => {
     t.diagnostic(`the neighbour queue ran ${ran} jobs while the contract suites ran`);
     assert.ok(ran > 10, `the neighbour submitted ${ran} jobs while the suites ran`);
     assert.deepEqual(lost, []);
+  });
+
+  it("left the caller's Cluster client open through every backend's close()", async () => {
+    assert.equal(client.status, 'ready');
+    assert.equal(await client.set(`jd:{${neighbourQueue}}:probe`, '1'), 'OK');
+  });
+
+  it("refuses a script of the backend's kind that touches a key outside its declared keys' slot", async () => {
+    const declared = `jd:{${neighbourQueue}}:seq`;
+    // A key of another slot on the same master, and one on another master: both refused.
+    const home = await masterOf(declared);
+    let sameNode: string | undefined;
+    let otherNode: string | undefined;
+    for (let i = 0; sameNode === undefined || otherNode === undefined; i++) {
+      const key = `jd:other-${i}`;
+      if ((await masterOf(key)) === home) sameNode ??= key;
+      else otherNode ??= key;
+    }
+    for (const key of [sameNode, otherNode]) {
+      await assert.rejects(
+        client.eval(`${SCRIPT_SHEBANG}\nreturn redis.call('EXISTS', ARGV[1])`, 1, declared, key),
+        /do not hash to the same slot|non local key/,
+        key,
+      );
+    }
+    // Without the shebang (Redis's compatibility mode) the same-node key would pass unnoticed.
+    assert.equal(
+      await client.eval(`return redis.call('EXISTS', ARGV[1])`, 1, declared, sameNode),
+      0,
+    );
   });
 
   it('runs two queues on slots of different masters at once, each queue on its own slot', async () => {
