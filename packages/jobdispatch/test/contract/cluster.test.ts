@@ -12,8 +12,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Cluster } from 'ioredis';
 import { Dispatcher, RedisBackend } from '../../src/index.js';
 import { SCRIPT_SHEBANG } from '../../src/backends/redis/scripts.js';
-import { randomQueue, redisSuite } from '../redis/redis-env.js';
-import { type LocalCluster, startCluster } from '../redis/servers.js';
+import { randomQueue } from '../redis/redis-env.js';
+import { type LocalCluster, ownServersSuite, startCluster } from '../redis/servers.js';
 import { runBackendContract } from './backend/index.js';
 import { runDispatcherContract } from './dispatcher-contract.js';
 
@@ -87,7 +87,7 @@ async function masterOf(key: string): Promise<number> {
   return master[1];
 }
 
-describe('RedisBackend on Redis Cluster', redisSuite(), () => {
+describe('RedisBackend on Redis Cluster', ownServersSuite(), () => {
   let neighbour: ReturnType<typeof startNeighbour>;
   let neighbourQueue: string;
 

@@ -16,12 +16,19 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { Dispatcher, type Job, RedisBackend } from '../../src/index.js';
-import { randomQueue, redisSuite } from './redis-env.js';
-import { type ServerProcess, freePort, startServer, stopServer, waitFor } from './servers.js';
+import { randomQueue } from './redis-env.js';
+import {
+  type ServerProcess,
+  freePort,
+  ownServersSuite,
+  startServer,
+  stopServer,
+  waitFor,
+} from './servers.js';
 
 const FINISHED = new Set(['completed', 'failed', 'cancelled', 'duplicated']);
 
-describe('RedisBackend on Redis Sentinel', redisSuite(), () => {
+describe('RedisBackend on Redis Sentinel', ownServersSuite(), () => {
   let dir: string;
   let master: ServerProcess;
   let replica: ServerProcess;

@@ -3,7 +3,7 @@
  * of three masters, or a Sentinel group. Each is stopped and its directory removed by `stop()`.
  * The shared server at REDIS_URL is never touched.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,22 @@ import { promisify } from 'node:util';
 import { Cluster, Redis } from 'ioredis';
 
 const run = promisify(execFile);
+
+const missingTools = ['redis-server', 'redis-cli'].filter(
+  (tool) => spawnSync(tool, ['--version'], { stdio: 'ignore' }).error !== undefined,
+);
+
+/**
+ * `{ skip: reason }` for a suite that starts servers of its own, when `redis-server` or
+ * `redis-cli` is not on the PATH (outside CI only: under CI=true it runs, and fails, so that CI
+ * cannot skip it silently).
+ */
+export function ownServersSuite(): { skip?: string } {
+  if (missingTools.length === 0 || process.env['CI'] === 'true') return {};
+  return {
+    skip: `no ${missingTools.join(' or ')} on PATH to start servers (.ci/run installs them)`,
+  };
+}
 
 /** A loopback port nobody listens on, with `port + 10000` (the cluster bus) free too. */
 export async function freePort(withBus = false): Promise<number> {
