@@ -139,6 +139,19 @@ describe('RedisBackend job store', redisSuite(), () => {
     assert.equal((await b.counts()).queued, 1);
   });
 
+  it('close() leaves queued and scheduled jobs where they are, for the next process', async () => {
+    const queue = randomQueue('close');
+    const first = backend(queue);
+    await first.submit(createJob({ id: 'queued', name: 'T' }));
+    await first.submit(createJob({ id: 'scheduled', name: 'T', delayMs: 3_600_000 }));
+    await first.close();
+    const next = backend(queue);
+    assert.equal((await next.get('queued'))?.status, JobStatus.Queued);
+    assert.equal((await next.get('scheduled'))?.status, JobStatus.Scheduled);
+    const [claim] = await next.claim({ max: 1, remaining: new Map() });
+    assert.equal(claim?.job.id, 'queued');
+  });
+
   it('keeps pauses in Redis: a process started later obeys them, and resume lets it claim', async () => {
     const queue = randomQueue('pause');
     const admin = backend(queue);
