@@ -233,6 +233,18 @@ describe('admin operations on running jobs, and pause by query string, over HTTP
     assert.equal(await service.dispatcher.wait(job.id), 'released');
   });
 
+  it('answers 400 naming id for an id too long, on retry and DELETE', async () => {
+    const id = 'x'.repeat(129);
+    for (const [method, path] of [
+      ['POST', `/v1/jobs/${id}/retry`],
+      ['DELETE', `/v1/jobs/${id}`],
+    ] as const) {
+      const answer = await fetch(`${base}${path}`, { method, headers: auth });
+      assert.equal(answer.status, 400, method);
+      assert.match(((await answer.json()) as ErrorBody).error.message, /\bid\b/, method);
+    }
+  });
+
   it('takes the type to pause from ?name= as from the body, and refuses two different names', async () => {
     const paused = await fetch(`${base}/v1/queue/pause?name=Analytics`, {
       method: 'POST',
