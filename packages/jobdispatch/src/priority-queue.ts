@@ -13,6 +13,7 @@
  *   is first asked for. A dequeue looks
  *   at the head of each type's list, so its cost grows with the number of job types queued, not of
  *   jobs.
+ * - A `dequeue()` waiting on an empty queue is handed the next enqueued job directly.
  */
 import { checkAging, checkCapacity } from './errors.js';
 import { type Job, type JobPriority, JobPriority as P, normalizePriority } from './job.js';
@@ -161,6 +162,8 @@ class Level {
  */
 const ENTRY_POOL_SIZE = 16_384;
 
+type Waiter = (job: Job | null) => void;
+
 /** Where `enqueue` puts a job. */
 export interface Placement {
   /** At the front of its level rather than the back (a job given back, to run next). */
@@ -179,6 +182,7 @@ export class PriorityJobQueue {
    */
   private index: Map<string, Entry> | undefined;
   private count = 0;
+  private readonly waiters: Waiter[] = [];
   private readonly pool: Entry[] = [];
   private readonly agingMs: readonly [number, number, number];
   /** Whether any level ages; when none does, no clock is read at all. */
@@ -226,6 +230,10 @@ export class PriorityJobQueue {
     if (this.isClosed) return false;
     const level = normalizePriority(job.priority);
     if (placement.force !== true && this.levels[level].size >= this.capacityPerLevel) return false;
+    if (this.waiters.length > 0) {
+      (this.waiters.shift() as Waiter)(job);
+      return true;
+    }
     this.insert(job, level, undefined, placement.front === true);
     return true;
   }
@@ -236,7 +244,18 @@ export class PriorityJobQueue {
   }
 
   /**
-   * Takes the oldest job of the highest non-empty level (undefined when none). With `canRun`, only jobs whose type it accepts are
+   * The oldest job of the highest non-empty level, waiting while the queue is empty; `null` once
+   * the queue is closed and empty.
+   */
+  dequeue(): Promise<Job | null> {
+    const job = this.tryDequeue();
+    if (job !== undefined) return Promise.resolve(job);
+    if (this.isClosed) return Promise.resolve(null);
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /**
+   * Takes the next job without waiting. With `canRun`, only jobs whose type it accepts are
    * considered, and priority order holds among those (a type that may not run does not hold back
    * the others).
    */
@@ -276,9 +295,10 @@ export class PriorityJobQueue {
     return true;
   }
 
-  /** Refuses further jobs; what it holds can still be taken. */
+  /** Refuses further jobs; waiting `dequeue()` calls resolve `null` once the queue is empty. */
   close(): void {
     this.isClosed = true;
+    for (const waiter of this.waiters.splice(0)) waiter(null);
   }
 
   /** Removes and returns every queued job, highest priority first. */

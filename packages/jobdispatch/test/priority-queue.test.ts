@@ -6,21 +6,21 @@ const job = (id: string, priority?: number, name = 'Planning'): Job =>
   createJob({ id, name, ...(priority !== undefined && { priority }) });
 
 describe('PriorityJobQueue: strict order, capacity and closing', () => {
-  it('dequeues what was enqueued', () => {
+  it('dequeues what was enqueued', async () => {
     const queue = new PriorityJobQueue();
     assert.equal(queue.enqueue(job('a', JobPriority.Normal)), true);
     assert.equal(queue.size, 1);
-    assert.equal(queue.tryDequeue()?.id, 'a');
+    assert.equal((await queue.dequeue())?.id, 'a');
     assert.equal(queue.size, 0);
   });
 
-  it('dequeues HIGH before NORMAL before LOW', () => {
+  it('dequeues HIGH before NORMAL before LOW', async () => {
     const queue = new PriorityJobQueue();
     queue.enqueue(job('low', JobPriority.Low));
     queue.enqueue(job('normal', JobPriority.Normal));
     queue.enqueue(job('high', JobPriority.High));
     const order = [];
-    for (let i = 0; i < 3; i++) order.push(queue.tryDequeue()?.id);
+    for (let i = 0; i < 3; i++) order.push((await queue.dequeue())?.id);
     assert.deepEqual(order, ['high', 'normal', 'low']);
   });
 
@@ -45,31 +45,31 @@ describe('PriorityJobQueue: strict order, capacity and closing', () => {
     assert.deepEqual(queue.stats(), { high: 0, normal: 2, low: 1 });
   });
 
-  it('tryDequeue on an empty queue returns undefined, closed or not', () => {
+  it('tryDequeue on an empty queue returns undefined, and dequeue on a closed empty queue resolves null', async () => {
     const queue = new PriorityJobQueue();
     assert.equal(queue.tryDequeue(), undefined);
+    const waiting = queue.dequeue();
     queue.close();
-    assert.equal(queue.tryDequeue(), undefined);
+    assert.equal(await waiting, null);
+    assert.equal(await queue.dequeue(), null);
   });
 
-  it('refuses a job after close, at once and without throwing, but still hands out what it holds', () => {
+  it('refuses a job after close, at once and without throwing, but still hands out what it holds', async () => {
     const queue = new PriorityJobQueue();
     queue.enqueue(job('before', JobPriority.High));
     queue.close();
     assert.equal(queue.closed, true);
     assert.equal(queue.enqueue(job('after', JobPriority.High)), false);
-    assert.equal(queue.tryDequeue()?.id, 'before');
-    assert.equal(queue.tryDequeue(), undefined);
+    assert.equal((await queue.dequeue())?.id, 'before');
+    assert.equal(await queue.dequeue(), null);
   });
 
   it('loses and duplicates nothing under concurrent producers and consumers', async () => {
     const queue = new PriorityJobQueue({ capacityPerLevel: 10_000 });
     const seen: string[] = [];
     const consumers = Array.from({ length: 5 }, async () => {
-      while (!queue.closed || queue.size > 0) {
-        const taken = queue.tryDequeue();
-        if (taken === undefined) await new Promise((resolve) => setImmediate(resolve));
-        else seen.push(taken.id);
+      for (let j = await queue.dequeue(); j !== null; j = await queue.dequeue()) {
+        seen.push(j.id);
         if (seen.length % 7 === 0) await Promise.resolve();
       }
     });
@@ -121,6 +121,14 @@ describe('PriorityJobQueue: strict order, capacity and closing', () => {
 });
 
 describe('PriorityJobQueue: removal, promotion, aging and type filters', () => {
+  it('hands a waiting dequeue the next job directly', async () => {
+    const queue = new PriorityJobQueue();
+    const waiting = queue.dequeue();
+    queue.enqueue(job('x', JobPriority.Low));
+    assert.equal((await waiting)?.id, 'x');
+    assert.equal(queue.size, 0);
+  });
+
   it('skips the job types a consumer may not run, keeping priority order among the rest', () => {
     const queue = new PriorityJobQueue();
     queue.enqueue(job('slow-high', JobPriority.High, 'Slow'));
