@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Service } from '../src/service.js';
-import { ADMIN_TOKEN, DATE, startTestService } from './http-helpers.js';
+import { ADMIN_TOKEN, DATE, nextEvent, startTestService } from './http-helpers.js';
 
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
@@ -190,6 +190,87 @@ describe('listing, counts and admin operations over HTTP', () => {
       method: 'POST',
       headers: json,
       body: JSON.stringify({ name: 'Analytics' }),
+    });
+    assert.deepEqual(await resumed.json(), { paused: { queue: false, types: [] } });
+  });
+});
+
+describe('admin operations on running jobs, and pause by query string, over HTTP', () => {
+  let service: Service;
+  let base: string;
+  let release: () => void = () => undefined;
+  before(async () => {
+    service = await startTestService(
+      { workers: 1, http: true, port: 0, host: '127.0.0.1' },
+      { deferWorkers: true },
+    );
+    // A type whose job runs until the test lets it go.
+    service.dispatcher.register({
+      jobType: 'Hold',
+      execute: () => new Promise<string>((resolve) => (release = () => resolve('released'))),
+    });
+    await service.dispatcher.start();
+    base = service.url!;
+  });
+  after(() => service.close());
+
+  it('answers 409 INVALID_STATE naming the status for DELETE and retry of a running job, and leaves it running', async () => {
+    const job = await service.dispatcher.submit({ name: 'Hold' });
+    const started = await nextEvent(service, (e) => e.jobId === job.id && e.type === 'started');
+    assert.equal(started.type, 'started');
+    for (const [method, path] of [
+      ['DELETE', `/v1/jobs/${job.id}`],
+      ['POST', `/v1/jobs/${job.id}/retry`],
+    ] as const) {
+      const answer = await fetch(`${base}${path}`, { method, headers: auth });
+      assert.equal(answer.status, 409, `${method} ${path}`);
+      const body = (await answer.json()) as ErrorBody;
+      assert.equal(body.error.code, 'INVALID_STATE');
+      assert.match(body.error.message, /running/);
+    }
+    assert.equal((await service.dispatcher.get(job.id))?.status, 'running');
+    release();
+    assert.equal(await service.dispatcher.wait(job.id), 'released');
+  });
+
+  it('answers 400 naming id for an id too long, on retry and DELETE', async () => {
+    const id = 'x'.repeat(129);
+    for (const [method, path] of [
+      ['POST', `/v1/jobs/${id}/retry`],
+      ['DELETE', `/v1/jobs/${id}`],
+    ] as const) {
+      const answer = await fetch(`${base}${path}`, { method, headers: auth });
+      assert.equal(answer.status, 400, method);
+      assert.match(((await answer.json()) as ErrorBody).error.message, /\bid\b/, method);
+    }
+  });
+
+  it('takes the type to pause from ?name= as from the body, and refuses two different names', async () => {
+    const paused = await fetch(`${base}/v1/queue/pause?name=Analytics`, {
+      method: 'POST',
+      headers: auth,
+    });
+    assert.equal(paused.status, 200);
+    assert.deepEqual(await paused.json(), { paused: { queue: false, types: ['Analytics'] } });
+    const both = await fetch(`${base}/v1/queue/resume?name=Analytics`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Planning' }),
+    });
+    assert.equal(both.status, 400);
+    assert.match(((await both.json()) as ErrorBody).error.message, /^name must be given once/);
+    for (const query of ['name=', 'type=Analytics']) {
+      const bad = await fetch(`${base}/v1/queue/resume?${query}`, {
+        method: 'POST',
+        headers: auth,
+      });
+      assert.equal(bad.status, 400, query);
+      assert.match(((await bad.json()) as ErrorBody).error.message, /name|type/, query);
+    }
+    assert.deepEqual(await service.dispatcher.paused(), { queue: false, types: ['Analytics'] });
+    const resumed = await fetch(`${base}/v1/queue/resume?name=Analytics`, {
+      method: 'POST',
+      headers: auth,
     });
     assert.deepEqual(await resumed.json(), { paused: { queue: false, types: [] } });
   });

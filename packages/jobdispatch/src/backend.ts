@@ -52,8 +52,8 @@
  *   attempt cannot be claimed by any process while the previous attempt's handler runs.
  * - **Retention.** Each finished record (`completed`, `failed`, `cancelled`; `duplicated` follows
  *   the `completed` rule in an index of its own) enters its status's index, ordered by
- *   `finishedAt`. When a job finishes, its status's index is trimmed: oldest first, down to
- *   `maxCount`, and every record whose `finishedAt + maxAgeMs <= now()` goes. Every write (submit,
+ *   `finishedAt`. When a job finishes, its status's index is trimmed: oldest first (records of
+ *   the same millisecond in the index's own order), down to `maxCount`, and every record whose `finishedAt + maxAgeMs <= now()` goes. Every write (submit,
  *   claim, finish, cancel, ...) also trims at most `RETENTION_SWEEP_LIMIT` records per status that
  *   are past their age, so an idle type's old records go too, with no timer or TTL per record. A
  *   record trimmed is gone: `get` returns undefined, `list` and `counts` no longer see it, its

@@ -101,7 +101,10 @@ export interface DispatcherOptions {
   readonly events?: EventLogOptions;
   /** The clock for records, due times and expiry (tests inject one). Default `Date.now`. */
   readonly now?: () => number;
-  /** The timer of schedules, on the `now` clock (tests inject one with `now`). Default: `setTimeout`, unref'd. */
+  /**
+   * The timer of schedules, and of the default backend's due jobs, on the `now` clock (tests
+   * inject one with `now`). Default: `setTimeout` (unref'd for schedules).
+   */
   readonly setTimer?: ScheduleTimer;
   /** The random source for backoff jitter. Default `Math.random`. */
   readonly random?: () => number;
@@ -170,6 +173,7 @@ export class Dispatcher {
       options.backend ??
       new MemoryBackend({
         now: this.now,
+        ...(options.setTimer !== undefined && { setTimer: options.setTimer }),
         ...(options.capacityPerLevel !== undefined && {
           capacityPerLevel: options.capacityPerLevel,
         }),

@@ -71,6 +71,12 @@ describe('retention options', () => {
     });
     assert.equal(DEFAULT_RETENTION.completed.maxAgeMs, 24 * 60 * 60 * 1000);
     assert.equal(DEFAULT_RETENTION.completed.maxCount, 10_000);
+    for (const status of ['failed', 'cancelled'] as const) {
+      assert.deepEqual(DEFAULT_RETENTION[status], {
+        maxAgeMs: 7 * 24 * 60 * 60 * 1000,
+        maxCount: 10_000,
+      });
+    }
   });
 
   it('refuses bad values naming the field, on the backend too', () => {

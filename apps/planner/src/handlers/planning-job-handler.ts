@@ -1,5 +1,5 @@
 /**
- * The `Planning` job type (the seed's PlanningJobHandler). Its params are a resolved request
+ * The `Planning` job type: one price level's plans for a request. Its params are a resolved request
  * (`PlanningJobParams`: computed once per HTTP request, with the cache key), checked on arrival.
  * The handler answers from the solution store when the key is there; otherwise it gathers the
  * places from the provider (on this thread, where the provider's cache and call limiter are

@@ -4,6 +4,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Dispatcher } from 'jobdispatch';
+import { echo } from '../echo.js';
+import { HttpError } from '../http-errors.js';
 import { adminFirst } from './admin-first.js';
 
 export interface QueueRoutesDeps {
@@ -31,11 +33,31 @@ const pausedSchema = {
   },
 } as const;
 
+const nameProperty = { name: { type: 'string', minLength: 1, maxLength: 128 } } as const;
+
 const nameBody = {
   type: ['object', 'null'],
   additionalProperties: false,
-  properties: { name: { type: 'string', minLength: 1, maxLength: 128 } },
+  properties: nameProperty,
 } as const;
+
+/** `?name=` is taken too: ignoring it would pause the whole queue when one type was meant. */
+const nameQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: nameProperty,
+} as const;
+
+/** The job type named in the body or the query string (the same one if both name it). */
+function typeName(body: string | undefined, query: string | undefined): string | undefined {
+  if (body !== undefined && query !== undefined && body !== query) {
+    throw new HttpError(
+      'BAD_REQUEST',
+      `name must be given once (in the body or the query string), got ${echo(body)} and ${echo(query)}`,
+    );
+  }
+  return body ?? query;
+}
 
 export function queueRoutes(app: FastifyInstance, deps: QueueRoutesDeps): void {
   const { dispatcher } = deps;
@@ -62,7 +84,7 @@ export function queueRoutes(app: FastifyInstance, deps: QueueRoutesDeps): void {
   );
 
   for (const action of ['pause', 'resume'] as const) {
-    app.post<{ Body: { name?: string } | null | undefined }>(
+    app.post<{ Body: { name?: string } | null | undefined; Querystring: { name?: string } }>(
       `/v1/queue/${action}`,
       {
         preValidation,
@@ -72,12 +94,13 @@ export function queueRoutes(app: FastifyInstance, deps: QueueRoutesDeps): void {
               ? 'Stop starting jobs of the whole queue, or of the job type in name (admin)'
               : 'Start jobs again, of the whole queue or of the job type in name (admin)',
           body: nameBody,
+          querystring: nameQuery,
           security: [{ bearer: [] }],
           response: { 200: { type: 'object', properties: { paused: pausedSchema } } },
         },
       },
       async (request) => {
-        const name = request.body?.name;
+        const name = typeName(request.body?.name, request.query.name);
         await (action === 'pause' ? dispatcher.pause(name) : dispatcher.resume(name));
         return { paused: await dispatcher.paused() };
       },

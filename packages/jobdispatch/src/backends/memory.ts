@@ -583,7 +583,7 @@ export class MemoryBackend implements Backend {
     this.disarmWake();
     const error: JobError = {
       code: 'DISPATCHER_STOPPED',
-      message: 'shutdown: the job was still queued',
+      message: 'shutdown: the job had not started (queued or scheduled)',
     };
     const left = [
       ...this.queue.drain(),

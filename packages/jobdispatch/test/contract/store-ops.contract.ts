@@ -6,8 +6,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  DEFAULT_LIST_LIMIT,
   Dispatcher,
   JobPriority,
+  MAX_LIST_LIMIT,
   JobStatus,
   MAX_STACK_BYTES,
   MemoryBackend,
@@ -165,6 +167,27 @@ export function storeOpsContract({ make }: Harness): void {
       await assert.rejects(d.list({ cursor: 'nonsense' }), invalid('cursor'));
     });
 
+    it('lists 50 jobs a page by default and up to 1000 when asked, paging to the end with the cursor', async () => {
+      const d = await make();
+      await d.pause(); // the jobs stay queued
+      const ids: string[] = [];
+      for (let i = 0; i < 60; i++) ids.push((await d.submit({ name: 'T' })).id);
+      const first = await d.list({ status: 'queued' });
+      assert.equal(first.jobs.length, DEFAULT_LIST_LIMIT);
+      assert.equal(DEFAULT_LIST_LIMIT, 50);
+      assert.ok(first.cursor, 'more follow');
+      const second = await d.list({ status: 'queued', cursor: first.cursor });
+      assert.deepEqual(
+        [...first.jobs, ...second.jobs].map((job) => job.id),
+        ids,
+      );
+      assert.equal(second.cursor, undefined, 'no cursor on the last page');
+      const all = await d.list({ status: 'queued', limit: MAX_LIST_LIMIT });
+      assert.equal(MAX_LIST_LIMIT, 1000);
+      assert.equal(all.jobs.length, 60);
+      assert.equal(all.cursor, undefined);
+    });
+
     it('retry(id) runs a failed job again with a fresh retry budget, its attempts counting on', async () => {
       const d = await make({ workers: 1 });
       let failing = true;
@@ -290,6 +313,25 @@ export function storeOpsContract({ make }: Harness): void {
         () => new Dispatcher({ retention: { completed: { maxCount: -1 } } }),
         invalid('retention.completed.maxCount'),
       );
+    });
+
+    it('gives retention to its default backend: beyond maxCount the oldest finished record goes', async () => {
+      const d = new Dispatcher({ workers: 1, retention: { completed: { maxCount: 2 } } });
+      d.register({ jobType: 'T', execute: (job) => Promise.resolve(job.id) });
+      await d.start();
+      try {
+        const ids: string[] = [];
+        for (let i = 0; i < 3; i++) {
+          const job = await d.submit({ name: 'T' });
+          await d.wait(job.id);
+          ids.push(job.id);
+        }
+        assert.equal(await d.get(ids[0]!), undefined, 'the oldest completed record was dropped');
+        assert.equal((await d.get(ids[2]!))?.status, JobStatus.Completed);
+        assert.equal((await d.counts()).completed, 2);
+      } finally {
+        await d.stop();
+      }
     });
   });
 }

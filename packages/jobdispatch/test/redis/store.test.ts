@@ -70,6 +70,43 @@ describe('RedisBackend job store', redisSuite(), () => {
     controller.abort();
   });
 
+  it("times a working process's wake-up to the due time another process announced: one timer, at runAt exactly, and none while nothing is due", async () => {
+    const queue = randomQueue('due-timer');
+    let now = 1_900_000_000_000;
+    const armed: { at: number; callback: () => void; cancelled: boolean }[] = [];
+    const setTimer = (callback: () => void, ms: number): (() => void) => {
+      const timer = { at: now + ms, callback, cancelled: false };
+      armed.push(timer);
+      return () => (timer.cancelled = true);
+    };
+    const pending = () => armed.filter((timer) => !timer.cancelled);
+    const worker = backend(queue, { now: () => now, setTimer });
+    const producer = backend(queue, { now: () => now });
+    await producer.open();
+    assert.deepEqual(await worker.claim({ max: 1, remaining: new Map() }), []); // now working
+    assert.deepEqual(pending(), [], 'nothing is due: no timer at all');
+    const runAt = now + 5000;
+    await producer.submit(createJob({ id: 'later', name: 'T', runAt }, now));
+    const deadline = Date.now() + 10_000;
+    while (pending().length === 0) {
+      assert.ok(Date.now() < deadline, "the worker heard of the other process's scheduled job");
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.deepEqual(
+      pending().map((timer) => timer.at),
+      [runAt],
+      'one timer, for the due time itself',
+    );
+    // At the due time the timer fires; with no worker waiting it queues the job itself.
+    now = runAt;
+    pending()[0]!.callback();
+    while ((await producer.get('later'))?.status !== JobStatus.Queued) {
+      assert.ok(Date.now() < deadline, 'queued when its timer fired, without a claim');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.equal((await producer.get('later'))?.updatedAt, runAt);
+  });
+
   it('does not wake an idle worker before the next due time (no polling while nothing is due)', async () => {
     const queue = randomQueue('idle');
     const worker = backend(queue);
@@ -100,6 +137,19 @@ describe('RedisBackend job store', redisSuite(), () => {
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
     assert.equal((await b.counts()).queued, 1);
+  });
+
+  it('close() leaves queued and scheduled jobs where they are, for the next process', async () => {
+    const queue = randomQueue('close');
+    const first = backend(queue);
+    await first.submit(createJob({ id: 'queued', name: 'T' }));
+    await first.submit(createJob({ id: 'scheduled', name: 'T', delayMs: 3_600_000 }));
+    await first.close();
+    const next = backend(queue);
+    assert.equal((await next.get('queued'))?.status, JobStatus.Queued);
+    assert.equal((await next.get('scheduled'))?.status, JobStatus.Scheduled);
+    const [claim] = await next.claim({ max: 1, remaining: new Map() });
+    assert.equal(claim?.job.id, 'queued');
   });
 
   it('keeps pauses in Redis: a process started later obeys them, and resume lets it claim', async () => {

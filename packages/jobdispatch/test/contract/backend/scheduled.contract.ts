@@ -43,6 +43,23 @@ export function scheduledContract(h: BackendHarness): void {
       assert.equal((await h.claim(backend))[0]?.job.id, job.id);
     });
 
+    it('queues jobs due in the same millisecond in the order they were scheduled, not by id', async () => {
+      const backend = await h.make();
+      const runAt = h.clock.now() + 1000;
+      // Ids against their order of submission, and a retry scheduled for the same moment last.
+      for (const id of ['z', 'm', 'a']) await h.submit(backend, { id, name: 'T', runAt });
+      await h.submit(backend, { id: 'b', name: 'T' });
+      const [running] = await h.claim(backend, 1);
+      assert.equal(running?.job.id, 'b');
+      assert.equal(await backend.retry(running, { code: 'JOB_FAILED', message: 'x' }, 1000), true);
+      await h.submit(backend, { id: 'c', name: 'T', runAt });
+      h.clock.advance(1000);
+      assert.deepEqual(
+        (await h.claim(backend)).map((c) => c.job.id),
+        ['z', 'm', 'a', 'b', 'c'],
+      );
+    });
+
     it('queues due jobs at the back of their level, in due order, behind the jobs already queued there', async () => {
       const backend = await h.make();
       const later = await h.submit(backend, { name: 'T', runAt: h.clock.now() + 2000 });

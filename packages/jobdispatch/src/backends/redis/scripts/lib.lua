@@ -322,8 +322,10 @@ local function unqueue(id, level, jobType)
   if redis.call('HDEL', jobKey(id), 'seq') == 1 then addCount(level, jobType, -1) end
 end
 
--- Scheduled jobs: in `due` and s:<type>, by due time.
+-- Scheduled jobs: in `due` and s:<type>, by due time. `dueSeq` on the record orders jobs due in
+-- the same millisecond by when they were scheduled (promoteDue), as the memory backend does.
 local function schedule(id, jobType, runAt)
+  redis.call('HSET', jobKey(id), 'dueSeq', nextSeq())
   zaddLater(DUE, runAt, id)
   zaddLater(scheduledKey(jobType), runAt, id)
 end
@@ -511,12 +513,42 @@ end
 
 -- Queues up to `max` scheduled jobs that came due, oldest due time first, at the back of their
 -- level (even past its capacity: they were accepted). Returns how many were queued.
+-- Jobs due in the same millisecond are queued in the order they were scheduled (`dueSeq`), not in
+-- the index's member (id) order. A batch cut inside a group of one due time leaves that group to
+-- the next call, unless the group fills the whole batch: then up to DUE_GROUP_LIMIT of it are read.
+local DUE_GROUP_LIMIT = 10000
+local function dueBatch(max)
+  local flat = redis.call('ZRANGEBYSCORE', DUE, '-inf', NOW, 'WITHSCORES', 'LIMIT', 0, max)
+  local n = #flat / 2
+  if n == 0 then return {} end
+  local last = flat[#flat]
+  local keep = n
+  if n == max then
+    while keep > 0 and flat[2 * keep] == last do keep = keep - 1 end
+    if keep == 0 then
+      flat = redis.call('ZRANGEBYSCORE', DUE, last, last, 'WITHSCORES', 'LIMIT', 0, DUE_GROUP_LIMIT)
+      keep = #flat / 2
+    end
+  end
+  local entries = {}
+  for i = 1, keep do
+    local id = flat[2 * i - 1]
+    local r = readFields(jobKey(id), { 'status', 'name', 'priority', 'dueSeq' })
+    entries[i] = { id = id, score = tonumber(flat[2 * i]), r = r, seq = r and tonumber(r[4]) or 0 }
+  end
+  table.sort(entries, function(a, b)
+    if a.score ~= b.score then return a.score < b.score end
+    if a.seq ~= b.seq then return a.seq < b.seq end
+    return a.id < b.id
+  end)
+  return entries
+end
+
 local function promoteDue(max)
   local moved = 0
-  local due = redis.call('ZRANGEBYSCORE', DUE, '-inf', NOW, 'LIMIT', 0, max)
-  for _, id in ipairs(due) do
+  for _, entry in ipairs(dueBatch(max)) do
+    local id, r = entry.id, entry.r
     local key = jobKey(id)
-    local r = readFields(key, { 'status', 'name', 'priority' })
     redis.call('ZREM', DUE, id)
     if r == nil or r[1] == false then
       moveAside(key, 'a due entry whose record is missing or not a hash')
@@ -526,6 +558,7 @@ local function promoteDue(max)
     elseif r[1] == 'scheduled' then
       local name, level = r[2], tonumber(r[3])
       redis.call('ZREM', scheduledKey(name), id)
+      redis.call('HDEL', key, 'dueSeq')
       enqueue(id, level, name, false, { 'queuedAt', NOW, 'updatedAt', NOW })
       emit('queued', id, name, level, NOW)
       moved = moved + 1
