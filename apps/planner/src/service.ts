@@ -60,7 +60,11 @@ export async function startService(config: Config, options: ServiceOptions = {})
   };
   try {
     const dispatcher = createDispatcher(config, connection, log);
-    undo.push(() => dispatcher.stop({ timeoutMs: SHUTDOWN_TIMEOUT_MS }));
+    let opened: PlanningDomain | undefined;
+    undo.push(async () => {
+      await dispatcher.stop({ timeoutMs: SHUTDOWN_TIMEOUT_MS });
+      await opened?.close(); // after the running jobs drained: the thread pool runs them
+    });
     const domain = await createPlanningDomain({
       places: config.places,
       ...(stores === undefined
@@ -75,7 +79,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       jobs: dispatcher,
       log,
     });
-    undo.push(() => domain.close());
+    opened = domain;
     for (const issue of domain.catalogIssues) log.warn(issue, 'places file: row skipped');
     registerJobTypes(dispatcher, config, domain);
     if (options.deferWorkers !== true) await dispatcher.start();
