@@ -60,11 +60,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
   };
   try {
     const dispatcher = createDispatcher(config, connection, log);
-    let opened: PlanningDomain | undefined;
-    undo.push(async () => {
-      await dispatcher.stop({ timeoutMs: SHUTDOWN_TIMEOUT_MS });
-      await opened?.close(); // after the running jobs drained: the thread pool runs them
-    });
+    const stopDispatcher = () => dispatcher.stop({ timeoutMs: SHUTDOWN_TIMEOUT_MS });
+    undo.push(stopDispatcher);
     const domain = await createPlanningDomain({
       places: config.places,
       ...(stores === undefined
@@ -79,7 +76,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
       jobs: dispatcher,
       log,
     });
-    opened = domain;
+    // Undone in reverse: the running jobs drain before the thread pool that runs them closes.
+    undo.splice(undo.indexOf(stopDispatcher), 1, () => domain.close(), stopDispatcher);
     for (const issue of domain.catalogIssues) log.warn(issue, 'places file: row skipped');
     registerJobTypes(dispatcher, config, domain);
     if (options.deferWorkers !== true) await dispatcher.start();

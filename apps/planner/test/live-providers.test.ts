@@ -5,8 +5,12 @@
  * and timeouts answered 502/503 naming the provider.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { Geocoder } from '../src/places/geocoding.js';
 import type { PlacesConfig } from '../src/places/open-provider.js';
@@ -389,5 +393,60 @@ describe('live calls from two processes on one Redis', { skip: redisSkip }, () =
     const again = await plan(services[1]!, { location: 'Lyon, France', date: MONDAY, price: 1 });
     assert.equal(again.response.statusCode, 200, again.response.body);
     assert.equal(stub.requests.length, 8);
+  });
+});
+
+describe('PLACES_PROVIDER=overpass from the environment', () => {
+  it('starts the service process with only PLACES_PROVIDER and OVERPASS_URL set, and plans with OSM places', async () => {
+    const stub = await startProviderStub((request) => {
+      const query = overpassQueryOf(request);
+      const around = /around:\d+,(-?[\d.]+),(-?[\d.]+)/.exec(query);
+      const center = { lat: Number(around?.[1]), lon: Number(around?.[2]) };
+      return { json: overpassAnswer(center, query.includes('amenity') ? 'Eatery' : 'Visit') };
+    });
+    const main = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'main.ts');
+    const env: Record<string, string | undefined> = { ...process.env };
+    for (const name of ['REDIS_URL', 'PLACES_FILE', 'GOOGLE_PLACES_API_KEY', 'WORKERS']) {
+      delete env[name];
+    }
+    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', main], {
+      env: {
+        ...env,
+        PLACES_PROVIDER: 'overpass',
+        OVERPASS_URL: stub.url,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      let output = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        const onData = (chunk: Buffer): void => {
+          output += chunk.toString();
+          const match = /listening on (http:\/\/\S+)/.exec(output);
+          if (match !== null) resolve(match[1]!);
+        };
+        child.stdout.on('data', onData);
+        child.stderr.on('data', onData);
+        child.on('exit', (code) => reject(new Error(`main.ts exited with ${code}:\n${output}`)));
+      });
+      const query = new URLSearchParams({ location: 'Cologne', date: TUESDAY, price: '1' });
+      const response = await fetch(`${url}/v1/planning?${query.toString()}`);
+      const body = (await response.json()) as Body;
+      assert.equal(response.status, 200, JSON.stringify(body));
+      assert.equal(body.dataSource, 'overpass');
+      assert.ok(body.travelPlans.every((p) => p.places.every((x) => x.id.startsWith('osm-'))));
+      const koln = geocoder.geocode('Köln, Germany');
+      assert.ok(
+        overpassQueryOf(stub.requests[0]!).includes(`around:20000,${koln.lat},${koln.lon}`),
+      );
+    } finally {
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
+      await stub.close();
+    }
   });
 });
