@@ -148,7 +148,9 @@ function createDispatcher(
 function registerJobTypes(dispatcher: Dispatcher, config: Config, domain: PlanningDomain): void {
   const { planningHandler, analyticsHandler, placeFetch } = domain;
   const fetchSlots =
-    placeFetch === undefined ? 0 : Math.min(config.places.maxConcurrent, config.workers - 1);
+    placeFetch === undefined
+      ? 0
+      : Math.max(0, Math.min(config.places.maxConcurrent, config.workers - 1));
   const planningSlots = Math.min(
     planningHandler.maxConcurrency ?? config.workers,
     config.workers - fetchSlots,

@@ -177,6 +177,19 @@ describe('planning with OpenStreetMap through Overpass', () => {
     assert.equal(stub.requests.length, before);
   });
 
+  it('keeps a worker slot for the fetches: three cities asked at once on two workers all get plans', async () => {
+    // Planning jobs wait in their slots for their PlaceFetch jobs; were both slots Planning, no
+    // fetch could start and every request would wait out its bound.
+    assert.equal(service.config.workers, 2);
+    const answers = await Promise.all(
+      ['Marseille, France', 'Nice, France', 'Rennes, France'].map((location) =>
+        plan(service, { location, date: TUESDAY, price: 1 }),
+      ),
+    );
+    for (const { response } of answers) assert.equal(response.statusCode, 200, response.body);
+    for (const answer of answers) await settle(service, answer.body);
+  });
+
   it('answers 404 on a Sunday at level 2: every restaurant is closed then', async () => {
     const { response, body } = await plan(service, {
       location: 'Paris, France',
