@@ -216,6 +216,46 @@ describe('PlaceFetch jobs', () => {
     }
   });
 
+  it('answers 503 at once when the queue has no room for another fetch', async () => {
+    const stub = await overpassStub();
+    // Not started: the first fetch stays queued and fills its level.
+    const dispatcher = new Dispatcher({ workers: 1, capacityPerLevel: 1 });
+    try {
+      const live = new OverpassProvider({ url: stub.url, timeoutMs: 3000 });
+      const cache = memoryPlaceCache();
+      const limits = { maxConcurrent: 1, perSecond: 1 };
+      dispatcher.register(
+        new PlaceFetchJobHandler(live, cache, 60_000),
+        placeFetchHandlerOptions(limits, 3000),
+      );
+      const provider = new CachedPlaceProvider(
+        live,
+        cache,
+        60_000,
+        queuedFetch({ provider: 'overpass', jobs: dispatcher, cache, limits, waitMs: 300 }),
+      );
+      const first = provider.placesNear(visitsAt(48.1));
+      first.catch(() => undefined);
+      for (let i = 0; i < 1000; i++) {
+        if ((await dispatcher.counts({ name: PLACE_FETCH_JOB_TYPE })).queued === 1) break;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      await assert.rejects(
+        provider.placesNear(visitsAt(48.2)),
+        (error: unknown) =>
+          isPlannerError(error, 'PLACES_PROVIDER_UNAVAILABLE') &&
+          /^places provider "overpass" is unavailable: too many fetches waiting \(the call limit is 1 at once and 1 per second\)$/.test(
+            error.message,
+          ),
+      );
+      await assert.rejects(first, /no places fetched within 300 ms/);
+      assert.equal(stub.requests.length, 0);
+    } finally {
+      await dispatcher.stop({ timeoutMs: 1000 });
+      await stub.close();
+    }
+  });
+
   it('fails a job with bad params at once, naming the field', async () => {
     const dispatcher = new Dispatcher({ workers: 1 });
     try {
