@@ -128,13 +128,20 @@ export function loadConfig(env: Env = process.env, defaults: Partial<Config> = {
       'GOOGLE_PLACES_API_KEY must be set when PLACES_PROVIDER=google, got nothing',
     );
   }
+  const workers = int('WORKERS', defaults.workers ?? 10);
+  if ((provider === 'overpass' || provider === 'google') && workers === 1) {
+    // A Planning job waits for its PlaceFetch jobs: with one slot, they would have none to run in.
+    throw new ConfigError(
+      `WORKERS must be 0 or at least 2 when PLACES_PROVIDER=${provider} (a Planning job waits for its PlaceFetch jobs in another slot), got "1"`,
+    );
+  }
   const adminToken = str('ADMIN_TOKEN');
   return {
     port: int('PORT', defaults.port ?? 8080),
     host: str('HOST') ?? defaults.host ?? '0.0.0.0',
     redisUrl: str('REDIS_URL'),
     queue: str('QUEUE') ?? defaults.queue ?? 'planner',
-    workers: int('WORKERS', defaults.workers ?? 10),
+    workers,
     planningThreads: int('PLANNING_THREADS', defaults.planningThreads ?? availableParallelism()),
     capacityPerLevel: int('QUEUE_CAPACITY', defaults.capacityPerLevel ?? 1000),
     requestTimeoutMs: int('REQUEST_TIMEOUT_MS', defaults.requestTimeoutMs ?? 10_000),

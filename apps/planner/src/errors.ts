@@ -15,7 +15,7 @@ export type PlannerErrorCode =
   | 'ABORTED'
   /** A live place provider answered with an error or with data that does not parse (HTTP 502). */
   | 'PLACES_PROVIDER_FAILED'
-  /** A live place provider timed out, could not be reached, or its call limit is full (HTTP 503). */
+  /** A live place provider timed out, could not be reached, or its call limit kept a fetch too long (HTTP 503). */
   | 'PLACES_PROVIDER_UNAVAILABLE'
   /** A shared store (Redis) could not be reached or refused the command (HTTP 503). */
   | 'STORE_UNAVAILABLE';

@@ -1,10 +1,11 @@
 /**
  * Wires the planning domain: geocoder, place provider (chosen by the places configuration),
- * planner, the stores (in memory unless given) and the two job handlers ready to register with a
- * dispatcher, Planning solving on a worker-thread pool when `planningThreads` > 0. Nothing here
- * reads the environment: the configuration is given (config.ts reads it once, at start).
+ * planner, the stores (in memory unless given) and the job handlers ready to register with a
+ * dispatcher: Planning (solving on a worker-thread pool when `planningThreads` > 0), Analytics,
+ * and PlaceFetch for a live provider (its fetches run as jobs on the dispatcher given as `jobs`).
+ * Nothing here reads the environment: the configuration is given (config.ts reads it once).
  */
-import { threadedHandler, type ThreadedHandler } from 'jobdispatch';
+import { type HandlerOptions, threadedHandler, type ThreadedHandler } from 'jobdispatch';
 import { MemoryPlanningEventLog, type PlanningEventLog } from './analytics/event-log.js';
 import { MemoryAnalyticsReportStore, type AnalyticsReportStore } from './analytics/report-store.js';
 import { AnalyticsJobHandler } from './handlers/analytics-job-handler.js';
@@ -14,9 +15,9 @@ import { PLANNING_JOB_TYPE } from './job-types.js';
 import type { PlaceProvider } from './places/catalog.js';
 import { Geocoder } from './places/geocoding.js';
 import type { ProviderLog } from './places/live/left-out.js';
-import type { Limiter } from './places/live/limiter.js';
 import { DEFAULT_PLACES_CONFIG, openProvider, type PlacesConfig } from './places/open-provider.js';
 import type { PlaceCache } from './places/place-cache.js';
+import type { PlaceFetchJobHandler, PlaceFetchJobs } from './places/place-fetch.js';
 import type { RowIssue } from './places/place-rows.js';
 import { Planner, type PlannerOptions, type SolveTask } from './planning/planner.js';
 import type { SolutionSet } from './planning/solution.js';
@@ -33,6 +34,8 @@ export interface PlanningDomainOptions {
   readonly placeCache?: PlaceCache;
   /** Where a live provider counts the places it left out. Default: nowhere. */
   readonly log?: ProviderLog;
+  /** The dispatcher that runs a live provider's PlaceFetch jobs: required for a live provider. */
+  readonly jobs?: PlaceFetchJobs;
   /** Solver settings passed to the planner (and, through each task, to its threads). */
   readonly planner?: Omit<PlannerOptions, 'geocoder' | 'catalog'>;
   /** Worker threads that solve Planning jobs; 0 solves on the main thread. Default 0. */
@@ -44,8 +47,9 @@ export interface PlanningDomain {
   readonly catalog: PlaceProvider;
   /** Rows of the places file that were skipped, with line and field. */
   readonly catalogIssues: readonly RowIssue[];
-  /** The live provider's call limiter, when the provider is live. */
-  readonly limiter: Limiter | undefined;
+  /** With a live provider: the PlaceFetch handler and the options (limits) to register it with. */
+  readonly placeFetch:
+    { readonly handler: PlaceFetchJobHandler; readonly options: HandlerOptions } | undefined;
   readonly planner: Planner;
   readonly solutions: SolutionStore;
   readonly events: PlanningEventLog;
@@ -64,6 +68,7 @@ export async function createPlanningDomain(
     cities: geocoder,
     ...(options.placeCache === undefined ? {} : { cache: options.placeCache }),
     ...(options.log === undefined ? {} : { log: options.log }),
+    ...(options.jobs === undefined ? {} : { jobs: options.jobs }),
   });
   const catalog = opened.provider;
   const planner = new Planner({ ...options.planner, geocoder, catalog });
@@ -79,7 +84,7 @@ export async function createPlanningDomain(
     geocoder,
     catalog,
     catalogIssues: opened.issues,
-    limiter: opened.limiter,
+    placeFetch: opened.fetchJobs,
     planner,
     solutions,
     events,

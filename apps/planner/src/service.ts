@@ -3,9 +3,11 @@
  *
  * 1. `openStores`: the shared stores, on the service's one Redis connection configuration
  *    (or none: in memory);
- * 2. `createPlanningDomain` (planning-domain.ts): geocoder, place provider, planner, handlers;
- * 3. `createDispatcher`: the job backend on that same connection, and the two job types;
- * 4. `createHttpApp`: the planning flow and the Fastify app; `listen` serves it.
+ * 2. `createDispatcher`: the job backend on that same connection;
+ * 3. `createPlanningDomain` (planning-domain.ts): geocoder, place provider (a live one runs its
+ *    fetches as jobs on that dispatcher), planner, handlers;
+ * 4. `registerJobTypes`: Planning, Analytics, and PlaceFetch for a live provider, with their limits;
+ * 5. `createHttpApp`: the planning flow and the Fastify app; `listen` serves it.
  *
  * `startService` runs them in order, undoing what was opened when a later part fails;
  * `close()` stops it all with a deadline. It is what `npm start`, `npm run worker` and the
@@ -57,6 +59,9 @@ export async function startService(config: Config, options: ServiceOptions = {})
     for (const step of undo.splice(0).reverse()) await step();
   };
   try {
+    const dispatcher = createDispatcher(config, connection, log);
+    const stopDispatcher = () => dispatcher.stop({ timeoutMs: SHUTDOWN_TIMEOUT_MS });
+    undo.push(stopDispatcher);
     const domain = await createPlanningDomain({
       places: config.places,
       ...(stores === undefined
@@ -68,12 +73,13 @@ export async function startService(config: Config, options: ServiceOptions = {})
             placeCache: stores.places,
           }),
       planningThreads: config.workers > 0 ? config.planningThreads : 0,
+      jobs: dispatcher,
       log,
     });
-    undo.push(() => domain.close());
+    // Undone in reverse: the running jobs drain before the thread pool that runs them closes.
+    undo.splice(undo.indexOf(stopDispatcher), 1, () => domain.close(), stopDispatcher);
     for (const issue of domain.catalogIssues) log.warn(issue, 'places file: row skipped');
-    const dispatcher = createDispatcher(config, connection, domain, log);
-    undo.push(() => dispatcher.stop({ timeoutMs: SHUTDOWN_TIMEOUT_MS }));
+    registerJobTypes(dispatcher, config, domain);
     if (options.deferWorkers !== true) await dispatcher.start();
     domain.geocoder.geocode('Paris, France'); // loads the gazetteer now, not on the first request
     const app = await createHttpApp(config, options, dispatcher, domain);
@@ -111,13 +117,13 @@ function openStores(
     : redisStores(connection, { queue: config.queue, log });
 }
 
+/** The job backend on the service's connection (or in memory), with no job type yet. */
 function createDispatcher(
   config: Config,
   connection: RedisConnection | undefined,
-  domain: PlanningDomain,
   log: Logger,
 ): Dispatcher {
-  const dispatcher = new Dispatcher({
+  return new Dispatcher({
     workers: config.workers,
     ...(connection === undefined
       ? { capacityPerLevel: config.capacityPerLevel }
@@ -131,18 +137,38 @@ function createDispatcher(
           }),
         }),
   });
-  const { planningHandler, analyticsHandler } = domain;
-  return dispatcher
+}
+
+/**
+ * Planning, Analytics and, with a live provider, PlaceFetch (the library's rate limit and global
+ * concurrency bound its calls). A Planning job waits for its PlaceFetch jobs, so with a live
+ * provider Planning leaves this process's fetches their slots: otherwise every slot could hold a
+ * Planning job waiting for a fetch that has no slot to run in.
+ */
+function registerJobTypes(dispatcher: Dispatcher, config: Config, domain: PlanningDomain): void {
+  const { planningHandler, analyticsHandler, placeFetch } = domain;
+  const fetchSlots =
+    placeFetch === undefined
+      ? 0
+      : Math.max(0, Math.min(config.places.maxConcurrent, config.workers - 1));
+  const planningSlots = Math.min(
+    planningHandler.maxConcurrency ?? config.workers,
+    config.workers - fetchSlots,
+  );
+  dispatcher
     .register(planningHandler, {
       // At most one solve per planning thread; a producer-only process (WORKERS=0) registers it too.
-      concurrency: Math.max(
-        1,
-        Math.min(planningHandler.maxConcurrency ?? config.workers, config.workers),
-      ),
+      concurrency: Math.max(1, planningSlots),
       timeoutMs: PLANNING_TIMEOUT_MS,
       retries: 1,
     })
     .register(analyticsHandler, { concurrency: 1, timeoutMs: ANALYTICS_TIMEOUT_MS });
+  if (placeFetch !== undefined) {
+    dispatcher.register(placeFetch.handler, {
+      ...placeFetch.options,
+      concurrency: Math.max(1, fetchSlots),
+    });
+  }
 }
 
 function createHttpApp(

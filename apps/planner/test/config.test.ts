@@ -70,6 +70,10 @@ describe('configuration from the environment', () => {
       ],
       [{ PLACES_PROVIDER: 'file' }, /PLACES_FILE must be set when PLACES_PROVIDER=file/],
       [{ PLACES_PER_SECOND: '0' }, /PLACES_PER_SECOND must be an integer 1-1000, got "0"/],
+      [
+        { PLACES_PROVIDER: 'overpass', WORKERS: '1' },
+        /WORKERS must be 0 or at least 2 when PLACES_PROVIDER=overpass .*got "1"/,
+      ],
     ];
     for (const [env, message] of cases) assert.throws(() => loadConfig(env), message);
   });

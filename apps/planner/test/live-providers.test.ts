@@ -5,13 +5,44 @@
  * and timeouts answered 502/503 naming the provider.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { Geocoder } from '../src/places/geocoding.js';
 import type { PlacesConfig } from '../src/places/open-provider.js';
 import type { Service } from '../src/service.js';
 import { googlePlaces, overpassAnswer } from './fixtures/provider-fixtures.js';
 import { planningUrl, startTestService } from './http-helpers.js';
 import { type ProviderStub, overpassQueryOf, startProviderStub } from './provider-stub.js';
+
+const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+
+async function redisAnswers(): Promise<boolean> {
+  const probe = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 1000,
+  });
+  probe.on('error', () => undefined);
+  try {
+    await probe.connect();
+    return (await probe.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+}
+// Probed before any test runs (a busy event loop would time the probe out). Under CI a missing
+// Redis is a failure, not a skip.
+const redisSkip =
+  (await redisAnswers()) || process.env['CI'] === 'true'
+    ? false
+    : `no Redis answers at ${REDIS_URL}`;
 
 const geocoder = new Geocoder();
 
@@ -112,6 +143,16 @@ describe('planning with OpenStreetMap through Overpass', () => {
     assert.ok(overpassQueryOf(first).includes(`around:20000,${paris.lat},${paris.lon}`));
     await settle(service, body);
     assert.equal(stub.requests.length, 2, 'one fetch per category for all five price levels');
+    // Each call was a PlaceFetch job (the library's rate limit and global concurrency bound them).
+    const fetches = await service.app.inject('/v1/jobs?name=PlaceFetch&status=completed');
+    const listed = fetches.json<{ jobs: { dedupKey: string; priority: number }[] }>().jobs;
+    assert.deepEqual(listed.map((job) => job.dedupKey.split(':').at(-2)).sort(), [
+      'Eatery',
+      'Visit',
+    ]);
+    assert.ok(
+      listed.every((job) => job.priority === 2 && job.dedupKey.startsWith('places:osm-1:')),
+    );
   });
 
   it('plans museums on Tuesdays from the cached places, without asking Overpass again', async () => {
@@ -134,6 +175,19 @@ describe('planning with OpenStreetMap through Overpass', () => {
     );
     await settle(service, body);
     assert.equal(stub.requests.length, before);
+  });
+
+  it('keeps a worker slot for the fetches: three cities asked at once on two workers all get plans', async () => {
+    // Planning jobs wait in their slots for their PlaceFetch jobs; were both slots Planning, no
+    // fetch could start and every request would wait out its bound.
+    assert.equal(service.config.workers, 2);
+    const answers = await Promise.all(
+      ['Marseille, France', 'Nice, France', 'Rennes, France'].map((location) =>
+        plan(service, { location, date: TUESDAY, price: 1 }),
+      ),
+    );
+    for (const { response } of answers) assert.equal(response.statusCode, 200, response.body);
+    for (const answer of answers) await settle(service, answer.body);
   });
 
   it('answers 404 on a Sunday at level 2: every restaurant is closed then', async () => {
@@ -301,6 +355,110 @@ describe('a failing Google Places answer', () => {
       assert.match(body.error?.message ?? '', /HTTP 403 .*PERMISSION_DENIED/);
     } finally {
       await service.close();
+      await stub.close();
+    }
+  });
+});
+
+describe('live calls from two processes on one Redis', { skip: redisSkip }, () => {
+  const queue = `planner-test-${randomUUID().slice(0, 8)}`;
+  let stub: ProviderStub;
+  let services: Service[] = [];
+  before(async () => {
+    stub = await startProviderStub((request) => {
+      const query = overpassQueryOf(request);
+      const around = /around:\d+,(-?[\d.]+),(-?[\d.]+)/.exec(query);
+      const center = { lat: Number(around?.[1]), lon: Number(around?.[2]) };
+      return {
+        delayMs: 100,
+        json: overpassAnswer(center, query.includes('amenity') ? 'Eatery' : 'Visit'),
+      };
+    });
+    const config = {
+      ...live('overpass', stub.url, { maxConcurrent: 1 }),
+      redisUrl: REDIS_URL,
+      queue,
+      workers: 4,
+    };
+    services = [await startTestService(config), await startTestService(config)];
+  });
+  after(async () => {
+    await Promise.all(services.map((service) => service.close()));
+    await stub.close();
+    const redis = new Redis(REDIS_URL);
+    for (const pattern of [`jd:{${queue}}:*`, `planner:{${queue}}:*`]) {
+      const keys = await redis.keys(pattern);
+      if (keys.length > 0) await redis.del(...keys);
+    }
+    redis.disconnect();
+  });
+
+  it('holds PLACES_MAX_CONCURRENT over both processes, and shares the fetched places', async () => {
+    const cities = ['Lyon, France', 'Nantes, France', 'Lille, France', 'Toulouse, France'];
+    const answers = await Promise.all(
+      cities.map((location, i) => plan(services[i % 2]!, { location, date: TUESDAY, price: 1 })),
+    );
+    for (const { response } of answers) assert.equal(response.statusCode, 200, response.body);
+    assert.equal(stub.requests.length, 8, 'two categories for each of four cities');
+    assert.equal(stub.concurrency.max, 1, 'one call at a time over both processes');
+    for (const answer of answers) await settle(services[0]!, answer.body);
+    // The other process plans the same city from the places on Redis: no call.
+    const again = await plan(services[1]!, { location: 'Lyon, France', date: MONDAY, price: 1 });
+    assert.equal(again.response.statusCode, 200, again.response.body);
+    assert.equal(stub.requests.length, 8);
+  });
+});
+
+describe('PLACES_PROVIDER=overpass from the environment', () => {
+  it('starts the service process with only PLACES_PROVIDER and OVERPASS_URL set, and plans with OSM places', async () => {
+    const stub = await startProviderStub((request) => {
+      const query = overpassQueryOf(request);
+      const around = /around:\d+,(-?[\d.]+),(-?[\d.]+)/.exec(query);
+      const center = { lat: Number(around?.[1]), lon: Number(around?.[2]) };
+      return { json: overpassAnswer(center, query.includes('amenity') ? 'Eatery' : 'Visit') };
+    });
+    const main = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'main.ts');
+    const env: Record<string, string | undefined> = { ...process.env };
+    for (const name of ['REDIS_URL', 'PLACES_FILE', 'GOOGLE_PLACES_API_KEY', 'WORKERS']) {
+      delete env[name];
+    }
+    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', main], {
+      env: {
+        ...env,
+        PLACES_PROVIDER: 'overpass',
+        OVERPASS_URL: stub.url,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      let output = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        const onData = (chunk: Buffer): void => {
+          output += chunk.toString();
+          const match = /listening on (http:\/\/\S+)/.exec(output);
+          if (match !== null) resolve(match[1]!);
+        };
+        child.stdout.on('data', onData);
+        child.stderr.on('data', onData);
+        child.on('exit', (code) => reject(new Error(`main.ts exited with ${code}:\n${output}`)));
+      });
+      const query = new URLSearchParams({ location: 'Cologne', date: TUESDAY, price: '1' });
+      const response = await fetch(`${url}/v1/planning?${query.toString()}`);
+      const body = (await response.json()) as Body;
+      assert.equal(response.status, 200, JSON.stringify(body));
+      assert.equal(body.dataSource, 'overpass');
+      assert.ok(body.travelPlans.every((p) => p.places.every((x) => x.id.startsWith('osm-'))));
+      const koln = geocoder.geocode('Köln, Germany');
+      assert.ok(
+        overpassQueryOf(stub.requests[0]!).includes(`around:20000,${koln.lat},${koln.lon}`),
+      );
+    } finally {
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
       await stub.close();
     }
   });

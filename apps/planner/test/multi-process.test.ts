@@ -80,8 +80,10 @@ describe('one service from several processes on Redis', { skip }, () => {
   after(async () => {
     await Promise.all(children.map((child) => stopProcess(child)));
     const redis = new Redis(REDIS_URL);
-    const keys = await redis.keys(`jd:{${queue}}:*`);
-    if (keys.length > 0) await redis.del(...keys);
+    for (const pattern of [`jd:{${queue}}:*`, `planner:{${queue}}:*`]) {
+      const keys = await redis.keys(pattern);
+      if (keys.length > 0) await redis.del(...keys);
+    }
     redis.disconnect();
   });
 

@@ -1,13 +1,11 @@
 /**
- * The parts behind the live providers: the call limiter, the place cache, and opening hours
+ * The parts behind the live providers: what an answer left out, the place cache, and opening hours
  * from OSM's `opening_hours` tag and from Google's `regularOpeningHours.periods`.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isPlannerError } from '../src/errors.js';
 import type { PlaceProvider } from '../src/places/catalog.js';
 import { hoursOf } from '../src/places/live/google.js';
-import { Limiter } from '../src/places/live/limiter.js';
 import { OverpassProvider } from '../src/places/live/overpass.js';
 import { weeklyHoursOf } from '../src/places/live/opening-hours.js';
 import type { Place } from '../src/places/place.js';
@@ -22,78 +20,7 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
   return { promise, resolve };
 }
 
-describe('the call limiter', () => {
-  it('runs at most maxConcurrent calls at once and starts the rest as slots free', async () => {
-    const limiter = new Limiter({ provider: 'test', maxConcurrent: 2, perSecond: 1000 });
-    const gates = [deferred(), deferred(), deferred(), deferred()];
-    let running = 0;
-    let most = 0;
-    const calls = gates.map((gate) =>
-      limiter.run(async () => {
-        running++;
-        most = Math.max(most, running);
-        await gate.promise;
-        running--;
-      }),
-    );
-    await new Promise((r) => setImmediate(r));
-    assert.deepEqual(
-      { running: limiter.stats().running, queued: limiter.stats().queued },
-      { running: 2, queued: 2 },
-    );
-    for (const gate of gates) gate.resolve();
-    await Promise.all(calls);
-    assert.equal(most, 2);
-    assert.equal(limiter.stats().started, 4);
-  });
-
-  it('starts at most perSecond calls a second', async () => {
-    const limiter = new Limiter({ provider: 'test', maxConcurrent: 10, perSecond: 1 });
-    await limiter.run(() => Promise.resolve());
-    const second = limiter.run(() => Promise.resolve('second'));
-    await new Promise((r) => setTimeout(r, 50));
-    assert.equal(limiter.stats().queued, 1, 'the second call waits for its token');
-    assert.equal(await second, 'second');
-  });
-
-  it('refuses a call at once when the queue is full, naming the provider', async () => {
-    const limiter = new Limiter({
-      provider: 'overpass',
-      maxConcurrent: 1,
-      perSecond: 1000,
-      maxQueued: 1,
-    });
-    const gate = deferred();
-    const first = limiter.run(() => gate.promise);
-    const second = limiter.run(() => Promise.resolve());
-    await assert.rejects(
-      limiter.run(() => Promise.resolve()),
-      (e: unknown) =>
-        isPlannerError(e, 'PLACES_PROVIDER_UNAVAILABLE') &&
-        /places provider "overpass" is unavailable: too many calls waiting/.test(e.message),
-    );
-    gate.resolve();
-    await Promise.all([first, second]);
-    assert.equal(limiter.stats().refused, 1);
-  });
-
-  it('refuses a call that waited maxWaitMs', async () => {
-    const limiter = new Limiter({
-      provider: 'google',
-      maxConcurrent: 1,
-      perSecond: 1000,
-      maxWaitMs: 50,
-    });
-    const gate = deferred();
-    const first = limiter.run(() => gate.promise);
-    await assert.rejects(
-      limiter.run(() => Promise.resolve()),
-      /kept this call waiting 50 ms/,
-    );
-    gate.resolve();
-    await first;
-  });
-
+describe('the live providers', () => {
   it('counts the places an answer held that cannot be planned, by reason', async () => {
     const stub = await startProviderStub(() => ({
       json: overpassAnswer({ lat: 1, lon: 1 }, 'Visit'),
@@ -103,7 +30,6 @@ describe('the call limiter', () => {
       const provider = new OverpassProvider({
         url: stub.url,
         timeoutMs: 5000,
-        limiter: new Limiter({ provider: 'overpass', maxConcurrent: 1, perSecond: 1000 }),
         log: { info: (_fields, message) => lines.push(message) },
       });
       const places = await provider.placesNear({
@@ -115,37 +41,6 @@ describe('the call limiter', () => {
       assert.deepEqual(lines, [
         'overpass: 1 of 25 places left out (opening_hours the parser rejects: 1)',
       ]);
-    } finally {
-      await stub.close();
-    }
-  });
-
-  it('keeps the live calls to one at a time against a real stub', async () => {
-    const stub = await startProviderStub((request) => ({
-      delayMs: 50,
-      json: overpassAnswer(
-        { lat: 1, lon: 1 },
-        request.body.includes('amenity') ? 'Eatery' : 'Visit',
-      ),
-    }));
-    try {
-      const provider = new OverpassProvider({
-        url: stub.url,
-        timeoutMs: 5000,
-        limiter: new Limiter({ provider: 'overpass', maxConcurrent: 1, perSecond: 1000 }),
-      });
-      const found = await Promise.all(
-        [0, 1, 2].map((i) =>
-          provider.placesNear({
-            category: 'Visit',
-            center: { lat: 1 + i / 10, lon: 1 },
-            radiusMeters: 20_000,
-          }),
-        ),
-      );
-      assert.equal(stub.requests.length, 3);
-      assert.equal(stub.concurrency.max, 1);
-      assert.ok((found[0]?.length ?? 0) > 10);
     } finally {
       await stub.close();
     }

@@ -2,8 +2,8 @@
  * The `Planning` job type: one price level's plans for a request. Its params are a resolved request
  * (`PlanningJobParams`: computed once per HTTP request, with the cache key), checked on arrival.
  * The handler answers from the solution store when the key is there; otherwise it gathers the
- * places from the provider (on this thread, where the provider's cache and call limiter are
- * shared by every job), solves, stores the set under the key for 24 h, and returns the requested
+ * places from the provider (on this thread, where the provider's place cache is shared by every
+ * job; a live provider's misses wait for PlaceFetch jobs, limited by the library), solves, stores the set under the key for 24 h, and returns the requested
  * number of plans. Bad params fail at once without retries, and so does a failing place
  * provider: its message names the provider, and the user gets a 502/503 at once rather than a
  * retry later (the next request asks the provider again).

@@ -1,9 +1,12 @@
 /**
  * Chooses the place provider from the configuration (`PLACES_PROVIDER`): the sample catalog
  * (default), the file catalog (`PLACES_FILE`), or a live provider (Overpass, Google Places)
- * behind its call limiter and the place cache. Bad rows of a places file are returned, not
- * thrown, so the service can log them and start. Nothing here reads the environment.
+ * behind the place cache, its misses fetched by PlaceFetch jobs that the library limits in rate
+ * and concurrency (place-fetch.ts): `fetchJobs` is that job type's handler and options, to
+ * register. Bad rows of a places file are returned, not thrown, so the service can log them and
+ * start. Nothing here reads the environment.
  */
+import type { HandlerOptions } from 'jobdispatch';
 import { PlannerError } from '../errors.js';
 import type { PlaceProvider, ProviderName } from './catalog.js';
 import { loadPlacesFile } from './file-catalog.js';
@@ -11,7 +14,6 @@ import type { LatLon } from './geo.js';
 import type { City } from './gazetteer.js';
 import { GooglePlacesProvider } from './live/google.js';
 import type { ProviderLog } from './live/left-out.js';
-import { Limiter } from './live/limiter.js';
 import { OverpassProvider } from './live/overpass.js';
 import {
   CachedPlaceProvider,
@@ -19,6 +21,12 @@ import {
   memoryPlaceCache,
   type PlaceCache,
 } from './place-cache.js';
+import {
+  PlaceFetchJobHandler,
+  placeFetchHandlerOptions,
+  queuedFetch,
+  type PlaceFetchJobs,
+} from './place-fetch.js';
 import type { RowIssue } from './place-rows.js';
 import { SampleCatalog } from './sample-catalog.js';
 
@@ -32,11 +40,11 @@ export interface PlacesConfig {
   readonly googlePlacesUrl?: string | undefined;
   /** For `google`: required. */
   readonly googleApiKey?: string | undefined;
-  /** One live call's deadline. */
+  /** One live call's deadline, and how long a fetch may wait in the queue for the limits. */
   readonly timeoutMs: number;
-  /** Live calls at once. */
+  /** Live fetches running at once, over every process of the queue (`globalConcurrency`). */
   readonly maxConcurrent: number;
-  /** Live calls started per second. */
+  /** Live fetches started per second, over every process of the queue (`rateLimit`). */
   readonly perSecond: number;
   /** How long fetched places are kept. Default 24 h. */
   readonly cacheTtlMs?: number;
@@ -52,8 +60,11 @@ export const DEFAULT_PLACES_CONFIG: PlacesConfig = {
 export interface OpenedProvider {
   readonly provider: PlaceProvider;
   readonly issues: readonly RowIssue[];
-  /** The live provider's limiter (for stats and tests), when there is one. */
-  readonly limiter?: Limiter;
+  /** For a live provider: the PlaceFetch job type, to register on the dispatcher given as `jobs`. */
+  readonly fetchJobs?: {
+    readonly handler: PlaceFetchJobHandler;
+    readonly options: HandlerOptions;
+  };
 }
 
 export async function openProvider(
@@ -65,6 +76,8 @@ export async function openProvider(
     readonly cache?: PlaceCache;
     /** Where a live provider counts the places it left out of an answer. */
     readonly log?: ProviderLog;
+    /** Where a live provider's fetches run as PlaceFetch jobs: required for a live provider. */
+    readonly jobs?: PlaceFetchJobs;
   },
 ): Promise<OpenedProvider> {
   switch (config.provider) {
@@ -82,32 +95,43 @@ export async function openProvider(
     }
     case 'overpass':
     case 'google': {
-      const limiter = new Limiter({
-        provider: config.provider,
-        maxConcurrent: config.maxConcurrent,
-        perSecond: config.perSecond,
-        maxWaitMs: config.timeoutMs,
-      });
+      if (deps.jobs === undefined) {
+        throw new Error(
+          `PLACES_PROVIDER=${config.provider} needs a dispatcher to run its PlaceFetch jobs, got none`,
+        );
+      }
       const live =
         config.provider === 'overpass'
           ? new OverpassProvider({
               timeoutMs: config.timeoutMs,
-              limiter,
               ...(deps.log === undefined ? {} : { log: deps.log }),
               ...(config.overpassUrl === undefined ? {} : { url: config.overpassUrl }),
             })
           : new GooglePlacesProvider({
               apiKey: requireKey(config.googleApiKey),
               timeoutMs: config.timeoutMs,
-              limiter,
               ...(deps.log === undefined ? {} : { log: deps.log }),
               ...(config.googlePlacesUrl === undefined ? {} : { url: config.googlePlacesUrl }),
             });
       const cache = deps.cache ?? memoryPlaceCache();
+      const ttlMs = config.cacheTtlMs ?? DEFAULT_PLACES_TTL_MS;
+      const fetchDeadlineMs = config.timeoutMs * live.callsPerFetch;
+      const limits = { maxConcurrent: config.maxConcurrent, perSecond: config.perSecond };
+      const fetch = queuedFetch({
+        provider: config.provider,
+        jobs: deps.jobs,
+        cache,
+        limits,
+        // As long in the queue as one call may take, then the fetch's own deadline.
+        waitMs: config.timeoutMs + fetchDeadlineMs + 1000,
+      });
       return {
-        provider: new CachedPlaceProvider(live, cache, config.cacheTtlMs ?? DEFAULT_PLACES_TTL_MS),
+        provider: new CachedPlaceProvider(live, cache, ttlMs, fetch),
         issues: [],
-        limiter,
+        fetchJobs: {
+          handler: new PlaceFetchJobHandler(live, cache, ttlMs),
+          options: placeFetchHandlerOptions(limits, fetchDeadlineMs),
+        },
       };
     }
   }

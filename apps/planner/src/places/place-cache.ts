@@ -2,8 +2,9 @@
  * Fetched places, cached per point and category: a live provider wrapped so that the same
  * question ("the eateries within 20 km of this city centre") is asked of the network once per
  * TTL, whatever the number of requests, price levels or processes (the cache is shared through
- * Redis when `REDIS_URL` is set). Concurrent misses for one key share one fetch. A failed fetch
- * is not cached: the next request asks again.
+ * Redis when `REDIS_URL` is set). Concurrent misses for one key in this process share one fetch
+ * (and in the service, a fetch is a PlaceFetch job whose dedupKey is the key: place-fetch.ts). A
+ * failed fetch is not cached: the next request asks again.
  */
 import { decodePlaces } from '../stores/decode.js';
 import { type ExpiringStore, MemoryJsonStore } from '../stores/json-store.js';
@@ -36,16 +37,38 @@ export function placesCacheKey(source: DataSource, query: CatalogQuery): string 
   return `places:${source.id}:${lat.toFixed(3)},${lon.toFixed(3)}:${query.category}:r${Math.round(query.radiusMeters)}`;
 }
 
+/**
+ * How a miss is answered: the places of `query`, stored under `key` in the cache. Default: ask
+ * the provider in this process (`directFetch`); the service runs it as a PlaceFetch job.
+ */
+export type FetchPlaces = (key: string, query: CatalogQuery) => Promise<readonly Place[]>;
+
+/** Asks the provider here and stores its answer for `ttlMs`. */
+export function directFetch(
+  provider: PlaceProvider,
+  cache: PlaceCache,
+  ttlMs: number = DEFAULT_PLACES_TTL_MS,
+): FetchPlaces {
+  return async (key, query) => {
+    const places = await provider.placesNear(query);
+    await cache.set(key, places, ttlMs);
+    return places;
+  };
+}
+
 export class CachedPlaceProvider implements PlaceProvider {
   readonly source: DataSource;
   private readonly inFlight = new Map<string, Promise<readonly Place[]>>();
+  private readonly fetch: FetchPlaces;
 
   constructor(
-    private readonly provider: PlaceProvider,
+    provider: PlaceProvider,
     private readonly cache: PlaceCache,
-    private readonly ttlMs: number = DEFAULT_PLACES_TTL_MS,
+    ttlMs: number = DEFAULT_PLACES_TTL_MS,
+    fetch?: FetchPlaces,
   ) {
     this.source = provider.source;
+    this.fetch = fetch ?? directFetch(provider, cache, ttlMs);
   }
 
   async placesNear(query: CatalogQuery): Promise<readonly Place[]> {
@@ -60,12 +83,6 @@ export class CachedPlaceProvider implements PlaceProvider {
       this.inFlight.set(key, pending);
     }
     return signal === undefined ? pending : untilAborted(pending, signal);
-  }
-
-  private async fetch(key: string, query: CatalogQuery): Promise<readonly Place[]> {
-    const places = await this.provider.placesNear(query);
-    await this.cache.set(key, places, this.ttlMs);
-    return places;
   }
 }
 

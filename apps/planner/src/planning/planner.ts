@@ -4,8 +4,8 @@
  * nearest a precise point, and the nearby cities when asked) and derives the cache key;
  * `atPriceLevel` gives the same resolution at another level without geocoding again. The
  * resolution is plain JSON: it is the Planning job's params. `gather` asks the place provider
- * for each category around every centre (on the handler's thread, where the provider's cache and
- * limiter live), and `solvePlaces` (pure, also run on solver threads) selects candidates, solves
+ * for each category around every centre (on the handler's thread, where the provider's cache
+ * lives; a live provider's misses are PlaceFetch jobs), and `solvePlaces` (pure, also run on solver threads) selects candidates, solves
  * and labels the result with its data source. It holds no state between requests; caching is the
  * caller's (the job handler stores the set under `resolved.key`).
  */

@@ -18,7 +18,6 @@ import type { CatalogQuery, DataSource, PlaceProvider } from '../catalog.js';
 import { distanceMeters } from '../geo.js';
 import type { OpeningRange, Place, PlaceCategory, PriceLevel, WeeklyHours } from '../place.js';
 import { fetchJson } from './http.js';
-import type { Limiter } from './limiter.js';
 import { LeftOut, type ProviderLog } from './left-out.js';
 import { ALWAYS_OPEN } from './opening-hours.js';
 
@@ -57,7 +56,6 @@ export interface GooglePlacesOptions {
   readonly apiKey: string;
   readonly url?: string;
   readonly timeoutMs: number;
-  readonly limiter: Limiter;
   /** Where the places left out of an answer are counted, by reason. */
   readonly log?: ProviderLog;
 }
@@ -89,6 +87,8 @@ export class GooglePlacesProvider implements PlaceProvider {
     id: `google-${GOOGLE_MAPPING_VERSION}`,
     name: 'google',
   };
+  /** HTTP calls one `placesNear` makes at most: an eatery fetch pages through Text Search. */
+  readonly callsPerFetch = GOOGLE_MAX_PAGES;
   private readonly base: string;
 
   constructor(private readonly options: GooglePlacesOptions) {
@@ -148,21 +148,19 @@ export class GooglePlacesProvider implements PlaceProvider {
     request: object,
   ): Promise<unknown> {
     const mask = method === 'searchText' ? [...FIELDS, 'nextPageToken'] : FIELDS;
-    return this.options.limiter.run(() =>
-      fetchJson({
-        provider: 'google',
-        url: `${this.base}/v1/places:${method}`,
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-goog-api-key': this.options.apiKey,
-          'x-goog-fieldmask': mask.join(','),
-        },
-        body: JSON.stringify(request),
-        timeoutMs: this.options.timeoutMs,
-        ...(signal === undefined ? {} : { signal }),
-      }),
-    );
+    return fetchJson({
+      provider: 'google',
+      url: `${this.base}/v1/places:${method}`,
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-goog-api-key': this.options.apiKey,
+        'x-goog-fieldmask': mask.join(','),
+      },
+      body: JSON.stringify(request),
+      timeoutMs: this.options.timeoutMs,
+      ...(signal === undefined ? {} : { signal }),
+    });
   }
 }
 

@@ -18,7 +18,6 @@ import type { CatalogQuery, DataSource, PlaceProvider } from '../catalog.js';
 import { distanceMeters } from '../geo.js';
 import type { Place, PlaceCategory, PriceLevel } from '../place.js';
 import { fetchJson } from './http.js';
-import type { Limiter } from './limiter.js';
 import { LeftOut, type ProviderLog } from './left-out.js';
 import { ALWAYS_OPEN, weeklyHoursOf } from './opening-hours.js';
 
@@ -39,7 +38,6 @@ export const OSM_DEFAULT_PRICE = {
 export interface OverpassOptions {
   readonly url?: string;
   readonly timeoutMs: number;
-  readonly limiter: Limiter;
   /** The day whose week opening hours are read for. Default: now. */
   readonly now?: () => number;
   /** Where the places left out of an answer are counted, by reason. */
@@ -61,6 +59,8 @@ export class OverpassProvider implements PlaceProvider {
     id: `osm-${OVERPASS_MAPPING_VERSION}`,
     name: 'overpass',
   };
+  /** HTTP calls one `placesNear` makes at most (its deadline is this many call deadlines). */
+  readonly callsPerFetch = 1;
   private readonly url: string;
 
   constructor(private readonly options: OverpassOptions) {
@@ -68,20 +68,18 @@ export class OverpassProvider implements PlaceProvider {
   }
 
   async placesNear(query: CatalogQuery): Promise<readonly Place[]> {
-    const body = await this.options.limiter.run(() =>
-      fetchJson({
-        provider: 'overpass',
-        url: this.url,
-        method: 'POST',
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          'user-agent': 'jobdispatch-planner/0.1',
-        },
-        body: `data=${encodeURIComponent(overpassQuery(query, this.options.timeoutMs))}`,
-        timeoutMs: this.options.timeoutMs,
-        ...(query.signal === undefined ? {} : { signal: query.signal }),
-      }),
-    );
+    const body = await fetchJson({
+      provider: 'overpass',
+      url: this.url,
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'user-agent': 'jobdispatch-planner/0.1',
+      },
+      body: `data=${encodeURIComponent(overpassQuery(query, this.options.timeoutMs))}`,
+      timeoutMs: this.options.timeoutMs,
+      ...(query.signal === undefined ? {} : { signal: query.signal }),
+    });
     const elements = elementsOf(body);
     const reference = new Date(this.options.now?.() ?? Date.now());
     const places: Place[] = [];
