@@ -69,6 +69,10 @@ describe('the search page and the dashboard in a browser', () => {
       },
       { retries: 0 },
     );
+    service.dispatcher.register({
+      jobType: 'Paged',
+      execute: () => Promise.resolve('paged'),
+    });
     base = service.url!;
     browser = await launch();
     context = await browser.newContext({ baseURL: base, viewport: { width: 1200, height: 900 } });
@@ -314,13 +318,62 @@ describe('the search page and the dashboard in a browser', () => {
     noErrors(w);
   });
 
+  it('pages a job list with the cursor, each row a link to its job, and pauses and resumes the whole queue', async () => {
+    await service.dispatcher.pause('Paged');
+    const submitted: string[] = [];
+    for (let n = 0; n < 27; n++) {
+      submitted.push((await service.dispatcher.submit({ name: 'Paged', params: { n } })).id);
+    }
+    const w = await open();
+    const { page } = w;
+    const idsShown = async (): Promise<string[]> => {
+      const links = await page.locator('#jobs tbody tr td:first-child a').all();
+      const hrefs = await Promise.all(links.map((link) => link.getAttribute('href')));
+      return hrefs.map((href) => decodeURIComponent((href ?? '').replace('/dashboard/jobs/', '')));
+    };
+    await page.goto('/dashboard/jobs?status=queued&name=Paged');
+    await page.locator('#list-state', { hasText: '25 job(s) on this page; more' }).waitFor();
+    assert.equal(await page.locator('#list-title').textContent(), 'Queued jobs of type Paged');
+    const first = await idsShown();
+    assert.equal(first.length, 25);
+    await w.shot('14-list-first-page');
+    await page.getByRole('link', { name: 'Next page' }).click();
+    await page.waitForURL(/cursor=/);
+    await page.locator('#list-state', { hasText: /^2 job\(s\) on this page$/ }).waitFor();
+    const second = await idsShown();
+    assert.deepEqual([...first, ...second].sort(), [...submitted].sort());
+    assert.equal(await page.getByRole('link', { name: 'Next page' }).isVisible(), false);
+    await w.shot('15-list-second-page');
+    await page.getByRole('link', { name: 'First page' }).click();
+    await page.waitForURL((url) => !url.search.includes('cursor='));
+    await page.locator('#list-state', { hasText: '25 job(s) on this page; more' }).waitFor();
+    await page.locator(`#jobs a[href="/dashboard/jobs/${first[0]!}"]`).click();
+    await page.waitForURL(`**/dashboard/jobs/${first[0]!}`);
+    await statusShown(page, 'queued');
+
+    await page.goto('/dashboard');
+    await page.getByRole('button', { name: 'Pause the queue' }).click();
+    await giveTokenIfAsked(page);
+    await page.locator('#action-result', { hasText: 'Paused the queue.' }).waitFor();
+    await page.locator('#queue-state', { hasText: /^Paused/ }).waitFor();
+    assert.equal((await service.dispatcher.paused()).queue, true);
+    await w.shot('16-queue-paused');
+    await page.getByRole('button', { name: 'Resume the queue' }).click();
+    await page.locator('#action-result', { hasText: 'Resumed the queue.' }).waitFor();
+    await page.locator('#queue-state', { hasText: /^Running/ }).waitFor();
+    assert.equal((await service.dispatcher.paused()).queue, false);
+    await service.dispatcher.resume('Paged');
+    for (const id of submitted) assert.equal(await service.dispatcher.wait(id), 'paged');
+    noErrors(w);
+  });
+
   it('says so for an unknown job id', async () => {
     const w = await open();
     const { page } = w;
     const response = await page.goto('/dashboard/jobs/no-such-job');
     assert.equal(response?.status(), 404);
     await page.getByText('No job with id no-such-job').waitFor();
-    await w.shot('14-unknown-job');
+    await w.shot('17-unknown-job');
     // The page's own 404 status is what the browser reports; nothing else.
     assert.ok(
       w.errors.every((e) =>
@@ -354,7 +407,7 @@ describe('the search page and the dashboard in a browser', () => {
         );
         assert.ok(scroll <= width, `${path}: scrollWidth ${scroll} > ${width}`);
       }
-      await w.shot('15-narrow-job');
+      await w.shot('18-narrow-job');
       noErrors(w);
     } finally {
       await narrow.close();
