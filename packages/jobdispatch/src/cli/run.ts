@@ -63,7 +63,7 @@ Commands:
   counts                record counts by state (--name TYPE for one job type)
   list                  job records (--status S, repeatable; --name TYPE; --limit N; --cursor C)
   show ID               one job record
-  watch ID              follow a job's events until it ends (exit 6 if it failed or was cancelled)
+  watch ID              follow a job until it ends (exit 6 if it failed or was cancelled, 3 if removed)
   cancel ID             cancel a queued, scheduled or running job
   retry ID              queue a failed or cancelled job again
   remove ID             delete a job record that is not running
