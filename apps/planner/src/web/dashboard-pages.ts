@@ -20,9 +20,9 @@ const OVERVIEW_BODY = `
   <div class="actions-bar"><button type="button" id="queue-toggle" class="secondary">Pause the queue</button></div>
 </section>
 <h2 id="levels-heading">Priority levels</h2>
-<div class="scroll"><table id="levels" aria-labelledby="levels-heading"><thead><tr><th scope="col">Priority</th><th scope="col">Queued</th><th scope="col">Started (window)</th><th scope="col">Wait p50</th><th scope="col">Wait p99</th></tr></thead><tbody></tbody></table></div>
+<div class="scroll"><table id="levels" class="cards" aria-labelledby="levels-heading"><thead><tr><th scope="col">Priority</th><th scope="col">Queued</th><th scope="col">Started (window)</th><th scope="col">Wait p50</th><th scope="col">Wait p99</th></tr></thead><tbody></tbody></table></div>
 <h2 id="types-heading">Job types</h2>
-<div class="scroll"><table id="types" aria-labelledby="types-heading"><thead><tr><th scope="col">Type</th>${COUNTED.map((s) => `<th scope="col">${s}</th>`).join('')}<th scope="col">State</th><th scope="col">Actions</th></tr></thead><tbody></tbody></table></div>`;
+<div class="scroll"><table id="types" class="cards" aria-labelledby="types-heading"><thead><tr><th scope="col">Type</th>${COUNTED.map((s) => `<th scope="col">${s}</th>`).join('')}<th scope="col">State</th><th scope="col">Actions</th></tr></thead><tbody></tbody></table></div>`;
 
 const LIST_BODY = `
 <h1 id="list-title">Jobs</h1>
@@ -32,7 +32,7 @@ const LIST_BODY = `
   <button>Show</button>
 </form>
 <p id="list-state" class="muted" aria-live="polite"></p>
-<div class="scroll"><table id="jobs" aria-labelledby="list-title"><thead><tr><th scope="col">Id</th><th scope="col">Type</th><th scope="col">Status</th><th scope="col">Priority</th><th scope="col">Attempts</th><th scope="col">Created</th><th scope="col">Updated</th></tr></thead><tbody></tbody></table></div>
+<div class="scroll"><table id="jobs" class="cards" aria-labelledby="list-title"><thead><tr><th scope="col">Id</th><th scope="col">Type</th><th scope="col">Status</th><th scope="col">Priority</th><th scope="col">Attempts</th><th scope="col">Created</th><th scope="col">Updated</th></tr></thead><tbody></tbody></table></div>
 <nav aria-label="Pages" class="actions-bar"><a id="first-page" hidden>First page</a><a id="next-page" hidden>Next page</a></nav>`;
 
 function jobBody(id: string): string {

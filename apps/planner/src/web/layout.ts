@@ -53,6 +53,15 @@ const STYLE = String.raw`
   ol.timeline { background: #fff; border-radius: 8px; padding: 10px 10px 10px 34px; margin: 0; }
   ol.timeline li { overflow-wrap: anywhere; }
   #token-form[hidden] { display: none; }
+  /* Narrow screens: each row of a .cards table is a card, each cell a "label value" line. */
+  @media (max-width: 640px) {
+    table.cards thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+    table.cards, table.cards tbody, table.cards tr { display: block; width: 100%; }
+    table.cards tr { border-bottom: 2px solid #d5dae1; padding: 4px 0; }
+    table.cards th, table.cards td { display: flex; justify-content: space-between; gap: 12px; border-bottom: 0; padding: 3px 10px; white-space: normal; overflow-wrap: anywhere; }
+    table.cards td[data-label]::before { content: attr(data-label); color: #556; flex: none; }
+    table.cards td div.actions { justify-content: flex-end; }
+  }
   .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 `;
 

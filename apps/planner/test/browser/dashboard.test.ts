@@ -383,7 +383,7 @@ describe('the search page and the dashboard in a browser', () => {
     );
   });
 
-  it('fits 375 px wide without horizontal scrolling, on every page', async () => {
+  it('fits 375 px wide without horizontal scrolling, with its landmarks, labels and favicon, on every page', async () => {
     const narrow = await browser.newContext({
       baseURL: base,
       viewport: { width: 375, height: 800 },
@@ -393,21 +393,52 @@ describe('the search page and the dashboard in a browser', () => {
       const [job] = (
         await service.dispatcher.list({ status: 'completed', name: 'Planning', limit: 1 })
       ).jobs;
-      for (const [path, ready] of [
-        ['/', '#search'],
-        ['/dashboard', '#types tr[data-type="Planning"]'],
-        ['/dashboard/jobs?name=Planning', '#list-state'],
-        [`/dashboard/jobs/${job!.id}`, '#status'],
+      for (const [path, ready, shot] of [
+        ['/', '#search', 'search'],
+        ['/dashboard', '#types tr[data-type="Planning"]', 'overview'],
+        ['/dashboard/jobs?name=Planning', '#list-state', 'list'],
+        [`/dashboard/jobs/${job!.id}`, '#status', 'job'],
       ] as const) {
         await w.page.goto(path);
         await w.page.locator(ready).first().waitFor();
-        // A page expression (this project's type-check has no DOM library).
+        // Page expressions (this project's type-check has no DOM library).
         const [scroll, width] = await w.page.evaluate<[number, number]>(
           '[document.documentElement.scrollWidth, window.innerWidth]',
         );
         assert.ok(scroll <= width, `${path}: scrollWidth ${scroll} > ${width}`);
+        // Every control and link is on screen, none hidden in a table that scrolls sideways.
+        const offScreen = await w.page.evaluate<string[]>(`
+          [...document.querySelectorAll('main a, main button, main input, main select')]
+            .filter((el) => {
+              const box = el.getBoundingClientRect();
+              return box.width > 0 && (box.left < 0 || box.right > window.innerWidth + 0.5);
+            })
+            .map((el) => el.textContent || el.name || el.id)`);
+        assert.deepEqual(offScreen, [], `${path}: controls beyond the 375 px viewport`);
+        const [landmarks, unlabelled, icon] = await w.page.evaluate<
+          [string[], string[], string | null]
+        >(`[
+          ['header', 'nav[aria-label="Site"]', 'main'].filter(
+            (tag) => document.querySelectorAll(tag).length === 1,
+          ).concat([...document.querySelectorAll('nav:not([aria-label])')].map(() => 'unnamed nav')),
+          [...document.querySelectorAll('input, select, textarea')]
+            .filter((el) => el.labels.length === 0 && !el.getAttribute('aria-label'))
+            .map((el) => el.name || el.id || el.outerHTML),
+          document.querySelector('link[rel="icon"]')?.getAttribute('href') ?? null,
+        ]`);
+        assert.deepEqual(
+          landmarks,
+          ['header', 'nav[aria-label="Site"]', 'main'],
+          `${path}: one banner, one site navigation and one main, every navigation named`,
+        );
+        assert.deepEqual(unlabelled, [], `${path}: every field has a label`);
+        assert.equal(icon, '/favicon.svg');
+        assert.ok((await w.page.locator('[aria-live]').count()) >= 1, `${path}: a live region`);
+        await w.shot(`18-narrow-${shot}`);
       }
-      await w.shot('18-narrow-job');
+      const favicon = await w.page.request.get('/favicon.ico');
+      assert.equal(favicon.status(), 200);
+      assert.match(favicon.headers()['content-type'] ?? '', /image\/svg\+xml/);
       noErrors(w);
     } finally {
       await narrow.close();

@@ -40,7 +40,12 @@ byId('list-title').textContent =
   (name ? ` of type ${name}` : '');
 
 function row(j: JobRow): string {
-  return `<tr><td>${jobLink(j.id)}</td><td>${esc(j.name)}</td><td><span class="badge ${esc(j.status)}">${esc(j.status)}</span></td><td>${level(j.priority)}</td><td>${j.attempts}</td><td>${when(j.createdAt)}</td><td>${when(j.updatedAt)}</td></tr>`;
+  return (
+    `<tr><td data-label="Id">${jobLink(j.id)}</td><td data-label="Type">${esc(j.name)}</td>` +
+    `<td data-label="Status"><span class="badge ${esc(j.status)}">${esc(j.status)}</span></td>` +
+    `<td data-label="Priority">${level(j.priority)}</td><td data-label="Attempts">${j.attempts}</td>` +
+    `<td data-label="Created">${when(j.createdAt)}</td><td data-label="Updated">${when(j.updatedAt)}</td></tr>`
+  );
 }
 
 async function load(): Promise<void> {

@@ -33,14 +33,14 @@ function typeRow(name: string, counts: Counts, paused: boolean): string {
   const link = encodeURIComponent(name);
   const cells = STATUSES.map(
     (s) =>
-      `<td><a href="/dashboard/jobs?status=${s}&name=${link}" aria-label="${counts[s]} ${s} ${esc(name)} jobs">${counts[s]}</a></td>`,
+      `<td data-label="${s}"><a href="/dashboard/jobs?status=${s}&name=${link}" aria-label="${counts[s]} ${s} ${esc(name)} jobs">${counts[s]}</a></td>`,
   ).join('');
   const state = paused
     ? '<span class="badge failed">paused</span>'
     : '<span class="badge completed">running</span>';
   const toggle = `<button type="button" class="secondary" data-action="${paused ? 'resume' : 'pause'}" data-name="${esc(name)}">${paused ? 'Resume ' : 'Pause '}${esc(name)}</button>`;
   const retry = `<button type="button" class="secondary" data-action="retry-failed" data-name="${esc(name)}"${counts.failed === 0 ? ' disabled' : ''}>Retry ${counts.failed} failed</button>`;
-  return `<tr data-type="${esc(name)}"><th scope="row"><a href="/dashboard/jobs?name=${link}">${esc(name)}</a></th>${cells}<td>${state}</td><td><div class="actions">${toggle}${retry}</div></td></tr>`;
+  return `<tr data-type="${esc(name)}"><th scope="row"><a href="/dashboard/jobs?name=${link}">${esc(name)}</a></th>${cells}<td data-label="State">${state}</td><td data-label="Actions"><div class="actions">${toggle}${retry}</div></td></tr>`;
 }
 
 function render(o: Overview): void {
@@ -52,7 +52,7 @@ function render(o: Overview): void {
   byId('levels').querySelector('tbody')!.innerHTML = (['high', 'normal', 'low'] as const)
     .map((name) => {
       const l = o.levels[name];
-      return `<tr><th scope="row">${name.toUpperCase()}</th><td>${l.queued}</td><td>${l.wait.count}</td><td>${l.wait.p50} ms</td><td>${l.wait.p99} ms</td></tr>`;
+      return `<tr><th scope="row">${name.toUpperCase()}</th><td data-label="Queued">${l.queued}</td><td data-label="Started (window)">${l.wait.count}</td><td data-label="Wait p50">${l.wait.p50} ms</td><td data-label="Wait p99">${l.wait.p99} ms</td></tr>`;
     })
     .join('');
   const rows = Object.entries(o.types).map(([name, counts]) =>
