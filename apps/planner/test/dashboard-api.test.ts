@@ -76,6 +76,27 @@ describe('the routes the dashboard uses', () => {
     }
   });
 
+  it("lists the service's job types from the start, and a type whose jobs were only submitted", async () => {
+    const fresh = await startTestService({ workers: 1 });
+    try {
+      fresh.dispatcher.register({ jobType: 'Waiting', execute: () => Promise.resolve(1) });
+      const first = await fresh.app.inject('/v1/dashboard/overview');
+      const before = first.json<{ types: Record<string, { queued: number }> }>().types;
+      assert.deepEqual(Object.keys(before).sort(), ['Analytics', 'Planning']);
+      assert.equal(before['Planning']!.queued, 0);
+      await fresh.dispatcher.pause();
+      const job = await fresh.dispatcher.submit({ name: 'Waiting' });
+      const second = await fresh.app.inject('/v1/dashboard/overview');
+      const after = second.json<{ types: Record<string, { queued: number }> }>().types;
+      assert.deepEqual(Object.keys(after).sort(), ['Analytics', 'Planning', 'Waiting']);
+      assert.equal(after['Waiting']!.queued, 1);
+      await fresh.dispatcher.resume();
+      assert.equal(await fresh.dispatcher.wait(job.id), 1);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('streams the overview again when a job changes', async () => {
     const request = get(`${base}/v1/dashboard/overview/stream`);
     const response = await new Promise<IncomingMessage>((resolve, reject) => {

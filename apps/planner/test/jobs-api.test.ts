@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Service } from '../src/service.js';
+import { buildPageScripts } from './page-scripts.js';
 import { ADMIN_TOKEN, DATE, resolvedParams, startTestService } from './http-helpers.js';
 
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
@@ -206,19 +207,36 @@ describe('the pages a person uses', () => {
   });
   after(() => service.close());
 
-  it('serves the search page and the jobs dashboard as HTML that call the JSON API', async () => {
+  it('serves the search page and the jobs dashboard as HTML with their built scripts, which call the JSON API', async () => {
+    buildPageScripts();
+    const script = async (body: string, name: string): Promise<string> => {
+      assert.match(body, new RegExp(`<script type="module" src="/assets/${name}\\.js"></script>`));
+      const asset = await service.app.inject(`/assets/${name}.js`);
+      assert.equal(asset.statusCode, 200);
+      assert.match(String(asset.headers['content-type']), /text\/javascript/);
+      return asset.body;
+    };
     const search = await service.app.inject('/');
     assert.equal(search.statusCode, 200);
     assert.match(String(search.headers['content-type']), /text\/html/);
     assert.match(search.body, /<form id="search"/);
-    assert.match(search.body, /fetch\('\/v1\/planning\?'/);
+    assert.match(await script(search.body, 'search'), /\/v1\/planning\?/);
     const dashboard = await service.app.inject('/dashboard');
     assert.equal(dashboard.statusCode, 200);
-    assert.match(dashboard.body, /EventSource\('\/v1\/dashboard\/overview\/stream'\)/);
+    assert.match(await script(dashboard.body, 'overview'), /\/v1\/dashboard\/overview\/stream/);
     const job = await service.dispatcher.submit({ name: 'Analytics', params: {} });
     const view = await service.app.inject(`/dashboard/jobs/${job.id}`);
     assert.equal(view.statusCode, 200);
-    assert.match(view.body, /EventSource\('\/v1\/jobs\//);
+    assert.match(await script(view.body, 'job'), /\/events/);
+    const list = await service.app.inject('/dashboard/jobs?status=failed');
+    assert.match(await script(list.body, 'jobs'), /\/v1\/jobs\?/);
+    const map = await service.app.inject('/assets/job.js.map');
+    assert.equal(map.statusCode, 200);
+    assert.ok(
+      (JSON.parse(map.body) as { sources: string[] }).sources.some((s) => s.endsWith('job.ts')),
+    );
+    const other = await service.app.inject('/assets/..%2Fpackage.json');
+    assert.equal(other.statusCode, 404);
     const unknown = await service.app.inject('/dashboard/jobs/no-such-job');
     assert.equal(unknown.statusCode, 404);
     assert.match(unknown.body, /No job with id <code>no-such-job<\/code>/);

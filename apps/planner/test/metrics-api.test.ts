@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Service } from '../src/service.js';
 import { startTestService } from './http-helpers.js';
+import { type PrometheusServer, startPrometheus } from './prometheus-server.js';
 
 /** The value of one exposition line, `name{labels} value`, or undefined when absent. */
 function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
@@ -61,5 +62,55 @@ describe('GET /metrics', () => {
         0) >= 1,
     );
     assert.match(text, /^process_resident_memory_bytes \d+/m);
+  });
+});
+
+describe('GET /metrics scraped by a real Prometheus server', () => {
+  let service: Service;
+  let prometheus: PrometheusServer;
+  before(async () => {
+    service = await startTestService({ workers: 2, http: true, port: 0, host: '127.0.0.1' });
+    const planned = await fetch(
+      `${service.url!}/v1/planning?location=Lyon&date=${new Date(Date.now() + 9 * 86_400_000).toISOString().slice(0, 10)}&price=2&numberResults=1`,
+    );
+    assert.equal(planned.status, 200);
+    const body = (await planned.json()) as {
+      jobId: string;
+      backgroundJobs: { jobId: string | null }[];
+    };
+    await service.dispatcher.wait(body.jobId);
+    for (const { jobId } of body.backgroundJobs) if (jobId) await service.dispatcher.wait(jobId);
+    prometheus = await startPrometheus(new URL(service.url!).host);
+  });
+  after(async () => {
+    await prometheus?.stop();
+    await service?.close();
+  });
+
+  it('finds one series of each kind through the Prometheus HTTP API', async () => {
+    const gauge = await prometheus.eventually(
+      'jobdispatch_jobs{job="planner",state="completed",type="Planning"}',
+    );
+    assert.equal(gauge[0]?.value[1], '5', 'the HIGH job and the four LOW ones');
+    const counter = await prometheus.eventually(
+      'jobdispatch_jobs_finished_total{type="Planning",outcome="completed"}',
+    );
+    assert.equal(counter[0]?.value[1], '5');
+    const high = await prometheus.eventually(
+      'jobdispatch_wait_seconds_count{priority="high",type="Planning"}',
+    );
+    assert.equal(high[0]?.value[1], '1');
+    const low = await prometheus.query(
+      'jobdispatch_wait_seconds_count{priority="low",type="Planning"}',
+    );
+    assert.equal(low[0]?.value[1], '4');
+    const run = await prometheus.eventually(
+      'histogram_quantile(0.5, sum by (le) (jobdispatch_run_seconds_bucket{type="Planning",outcome="completed"}))',
+    );
+    assert.ok(Number(run[0]?.value[1]) >= 0, `median run time ${run[0]?.value[1]}`);
+    const runs = await prometheus.query(
+      'jobdispatch_run_seconds_count{type="Planning",outcome="completed"}',
+    );
+    assert.equal(runs[0]?.value[1], '5');
   });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +18,8 @@ after(async () => {
 });
 
 it('starts with `npm start` as a newcomer would, on a real port, and answers /v1/planning with plans', async () => {
+  // The page scripts must come from this build, not an earlier one.
+  rmSync(join(root, 'apps', 'planner', 'dist', 'client'), { recursive: true, force: true });
   child = spawn('npm', ['start'], {
     cwd: root,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
@@ -56,6 +59,13 @@ it('starts with `npm start` as a newcomer would, on a real port, and answers /v1
   assert.equal(body.travelPlans.length, 2);
   assert.equal(body.travelPlans[0]?.places.length, 4);
   assert.equal(body.dataSource, 'sample');
+  // `npm run build` bundled the dashboard's scripts, and the service serves them.
+  const dashboard = await fetch(`${url}/dashboard`);
+  assert.equal(dashboard.status, 200);
+  assert.match(await dashboard.text(), /<script type="module" src="\/assets\/overview\.js">/);
+  const script = await fetch(`${url}/assets/overview.js`);
+  assert.equal(script.status, 200);
+  assert.match(await script.text(), /\/v1\/dashboard\/overview\/stream/);
   process.kill(-child.pid!, 'SIGTERM');
   const [code] = (await once(child, 'exit')) as [number | null];
   assert.ok(code === 0 || code === null, `stopped cleanly on SIGTERM (exit ${code})`);

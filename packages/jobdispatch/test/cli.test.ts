@@ -228,10 +228,61 @@ describe('the jobdispatch command against Redis', redisSuite(), () => {
     assert.ok(lines.every((line) => line.jobId === job.id));
   });
 
-  it('ends a watch of a finished job at once with its outcome', async () => {
-    assert.equal((await cli(['watch', completedJob.id, ...on])).code, 0);
+  it('ends a watch of a finished job at once with its outcome, and says when there is no such job', async () => {
+    const completed = await cli(['watch', completedJob.id, ...on]);
+    assert.equal(completed.code, 0, completed.stderr);
+    assert.match(completed.stdout, new RegExp(`^${completedJob.id}\\s+ok\\s+completed`, 'm'));
     assert.equal((await cli(['watch', failedJob.id, ...on])).code, 6);
-    assert.equal((await cli(['watch', 'no-such-job', ...on])).code, 3);
+    const missing = await cli(['watch', 'no-such-job', ...on]);
+    assert.equal(missing.code, 3);
+    assert.match(missing.stderr, /no job with id "no-such-job"/);
+    const missingJson = await cli(['watch', 'no-such-job', '--json', ...on]);
+    assert.equal(missingJson.code, 3);
+    assert.deepEqual(JSON.parse(missingJson.stderr), {
+      error: { code: 'JOB_NOT_FOUND', message: 'no job with id "no-such-job"' },
+    });
+  });
+
+  it('ends a watch when the job is cancelled (exit 6) or removed (exit 3)', async () => {
+    await worker.pause('ok');
+    try {
+      const queued = await worker.submit({ name: 'ok' });
+      const cancelWatch = watchProcess(['watch', queued.id, ...on]);
+      await cancelWatch.printed(new RegExp(`${queued.id}\\s+ok\\s+queued`));
+      await worker.cancel(queued.id);
+      const cancelled = await cancelWatch.done;
+      assert.equal(cancelled.code, 6, cancelled.stderr);
+      assert.match(cancelled.stdout, new RegExp(`cancelled\\s+${queued.id}`));
+
+      const doomed = await worker.submit({ name: 'ok' });
+      const removeWatch = watchProcess(['watch', doomed.id, '--json', ...on]);
+      await removeWatch.printed(/"type":"snapshot"/);
+      assert.equal(await worker.remove(doomed.id), true);
+      const gone = await removeWatch.done;
+      assert.equal(gone.code, 3, gone.stderr);
+      assert.equal(
+        (JSON.parse(gone.stdout.trim().split('\n').at(-1)!) as { type: string }).type,
+        'removed',
+      );
+      assert.match(gone.stderr, /was removed while it was watched/);
+    } finally {
+      await worker.resume('ok');
+    }
+  });
+
+  it('follows a duplicate to the execution it joined', async () => {
+    const dedupKey = `cli-dedup-${Date.now()}`;
+    const original = await worker.submit({ name: 'gated', dedupKey });
+    await waitFor(() => gates.has(original.id));
+    const duplicate = await worker.submit({ name: 'gated', dedupKey });
+    assert.equal(duplicate.status, 'duplicated');
+    const watching = watchProcess(['watch', duplicate.id, ...on]);
+    await watching.printed(new RegExp(`${original.id}\\s+gated\\s+running`));
+    gates.get(original.id)?.resolve('shared');
+    const run = await watching.done;
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, new RegExp(`${duplicate.id}\\s+gated\\s+duplicated`));
+    assert.match(run.stdout, new RegExp(`completed\\s+${original.id}`));
   });
 
   it('exits 2 on bad usage, naming what is wrong', async () => {

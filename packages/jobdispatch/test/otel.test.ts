@@ -1,9 +1,12 @@
 /**
  * `jobdispatch/otel`: a producer span at submit and a consumer span per attempt, in one trace,
  * recorded by the SDK's in-memory exporter; on Redis, one trace crosses two dispatchers (each with
- * its own tracer provider, as two processes would have).
+ * its own tracer provider, as two processes would have), and two processes (a worker started by
+ * the test, otel-worker.ts).
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import {
@@ -196,5 +199,75 @@ describe('tracing jobs across two dispatchers on one Redis queue', redisSuite(),
     assert.equal(processed?.spanContext().traceId, sent?.spanContext().traceId);
     assert.equal(processed?.parentSpanContext?.spanId, sent?.spanContext().spanId);
     assert.equal(processed?.parentSpanContext?.isRemote, true);
+  });
+});
+
+describe('tracing jobs across two processes on one Redis queue', redisSuite(), () => {
+  const queue = randomQueue('otel-proc');
+  after(() => deleteQueues([queue]));
+
+  it('continues the trace of a submit in this process in the consumer span of a worker process', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--conditions=source',
+        '--import',
+        'tsx',
+        join(import.meta.dirname, 'otel-worker.ts'),
+        queue,
+      ],
+      { env: { ...process.env, REDIS_URL }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const ready = new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (stdout.startsWith('ready\n')) resolve();
+      });
+      void exited.then((code) => reject(new Error(`worker exited ${code}: ${stderr}`)));
+    });
+    const producerSide = tracing();
+    const producer = new Dispatcher({
+      workers: 0,
+      backend: new RedisBackend({ url: REDIS_URL, queue }),
+    });
+    await producer.start();
+    try {
+      await ready;
+      const job = await submitTraced(
+        producer,
+        { name: 'geocode', params: { q: 'Porto' } },
+        { tracer: producerSide.provider.getTracer('api') },
+      );
+      assert.deepEqual(await producer.wait(job.id), { q: 'Porto' });
+      assert.equal(await exited, 0, stderr);
+      const [sent] = producerSide.exporter.getFinishedSpans();
+      const spans = JSON.parse(stdout.split('\n')[1]!) as {
+        name: string;
+        kind: SpanKind;
+        traceId: string;
+        parentSpanId?: string;
+        parentIsRemote?: boolean;
+        jobId: string;
+        pid: number;
+      }[];
+      assert.equal(spans.length, 1);
+      const [processed] = spans;
+      assert.notEqual(processed?.pid, process.pid);
+      assert.equal(processed?.name, 'process geocode');
+      assert.equal(processed?.kind, SpanKind.CONSUMER);
+      assert.equal(processed?.jobId, job.id);
+      assert.equal(processed?.traceId, sent?.spanContext().traceId);
+      assert.equal(processed?.parentSpanId, sent?.spanContext().spanId);
+      assert.equal(processed?.parentIsRemote, true);
+    } finally {
+      clearTimeout(killer);
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await producer.stop();
+    }
   });
 });

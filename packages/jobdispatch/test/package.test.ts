@@ -203,6 +203,44 @@ describe('the packed library', () => {
       /^INVALID_STATE: threadedHandler needs the package "piscina".*npm install piscina/,
     );
   });
+
+  it('installs the jobdispatch command, and keeps prom-client and @opentelemetry/api optional', async () => {
+    const bin = join(project, 'node_modules', '.bin', 'jobdispatch');
+    const help = await run(bin, ['--help'], { cwd: project, timeout: 30_000 });
+    assert.match(help.stdout, /^Usage: jobdispatch <command>/);
+    // Without ioredis installed, a command that needs Redis says which package is missing (exit 5).
+    const counts = await run(bin, ['counts', '--queue', 'q'], {
+      cwd: project,
+      timeout: 30_000,
+    }).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code: number; stderr: string }) => error,
+    );
+    assert.equal(counts.code, 5, counts.stderr);
+    assert.match(counts.stderr, /needs the package "ioredis"/);
+    const manifest = JSON.parse(
+      await readFile(join(project, 'node_modules/jobdispatch/package.json'), 'utf8'),
+    ) as { peerDependenciesMeta: Record<string, { optional?: boolean }> };
+    assert.equal(manifest.peerDependenciesMeta['prom-client']?.optional, true);
+    assert.equal(manifest.peerDependenciesMeta['@opentelemetry/api']?.optional, true);
+    for (const [subpath, peer] of [
+      ['jobdispatch/prometheus', 'prom-client'],
+      ['jobdispatch/otel', '@opentelemetry/api'],
+    ] as const) {
+      const failed = await run(
+        process.execPath,
+        ['--input-type=module', '-e', `await import('${subpath}')`],
+        {
+          cwd: project,
+          timeout: 30_000,
+        },
+      ).then(
+        () => '',
+        (error: { stderr: string }) => error.stderr,
+      );
+      assert.match(failed, new RegExp(`Cannot find package '${peer}'`), subpath);
+    }
+  });
 });
 
 async function listFiles(dir: string, prefix = ''): Promise<string[]> {

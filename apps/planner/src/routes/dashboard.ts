@@ -7,6 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Dispatcher, Job, JobCounts } from 'jobdispatch';
 import { HttpError } from '../http-errors.js';
+import { ANALYTICS_JOB_TYPE, PLANNING_JOB_TYPE } from '../job-types.js';
 import { adminFirst } from './admin-first.js';
 import { jobSchema, jobView } from './jobs.js';
 
@@ -29,14 +30,21 @@ export interface Overview {
   readonly at: string;
 }
 
-/** The job types known here: registered (from stats), paused, or with kept records. */
-export async function overview(dispatcher: Dispatcher): Promise<Overview> {
+/**
+ * The job types shown: the `known` ones (the service's own, listed from the start even with no
+ * record), those in the dispatcher's stats (started or ended since it started), and the paused
+ * ones.
+ */
+export async function overview(
+  dispatcher: Dispatcher,
+  known: Iterable<string> = [],
+): Promise<Overview> {
   const [stats, counts, paused] = await Promise.all([
     dispatcher.stats(),
     dispatcher.counts(),
     dispatcher.paused(),
   ]);
-  const names = [...new Set([...Object.keys(stats.types), ...paused.types])].sort();
+  const names = [...new Set([...known, ...Object.keys(stats.types), ...paused.types])].sort();
   const perType = await Promise.all(names.map((name) => dispatcher.counts({ name })));
   return {
     levels: stats.levels,
@@ -55,6 +63,14 @@ const idParams = {
 
 export function dashboardRoutes(app: FastifyInstance, deps: DashboardRoutesDeps): void {
   const { dispatcher } = deps;
+  // The service's job types, and every type an event has named since (a job only submitted, or
+  // queued by another process, has no stats entry yet).
+  const known = new Set<string>([PLANNING_JOB_TYPE, ANALYTICS_JOB_TYPE]);
+  const offNames = dispatcher.on('*', (event) => known.add(event.name));
+  app.addHook('onClose', (_app, done) => {
+    offNames();
+    done();
+  });
   const preValidation = adminFirst(deps.requireAdmin);
   // Open overview streams never end by themselves: end them when the app closes, so that closing
   // the server does not wait on a dashboard tab.
@@ -71,7 +87,7 @@ export function dashboardRoutes(app: FastifyInstance, deps: DashboardRoutesDeps)
         summary: 'Per level queued and wait, per job type counts by status, and the pauses',
       },
     },
-    () => overview(dispatcher),
+    () => overview(dispatcher, known),
   );
 
   app.get(
@@ -104,7 +120,7 @@ export function dashboardRoutes(app: FastifyInstance, deps: DashboardRoutesDeps)
         }
         sending = true;
         try {
-          const data = await overview(dispatcher);
+          const data = await overview(dispatcher, known);
           if (!closed) raw.write(`event: overview\ndata: ${JSON.stringify(data)}\n\n`);
         } catch (error) {
           request.log.warn({ err: error }, 'dashboard overview failed');

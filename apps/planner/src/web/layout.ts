@@ -1,11 +1,11 @@
 /**
  * The frame every page shares: head (viewport, favicon), a header with the site navigation, one
- * `main` landmark, the style sheet, and the small client library the page scripts use (`esc`,
- * `api` with the admin token kept in session storage, `say` for the action result region).
+ * `main` landmark, the style sheet, the admin token form and the action result region (used by
+ * client/common.ts), and the page's script.
  *
- * Server-rendered pages with plain browser JavaScript and no build step: the pages are a few
- * hundred lines, every figure comes from the JSON API, and nothing has to be compiled or bundled
- * for `npm start` or a fresh clone to serve them.
+ * The pages are HTML shells rendered here; their behaviour is a TypeScript module per page
+ * (client/*.ts, type-checked against the DOM library), bundled by esbuild into dist/client by
+ * `npm run build` and served at /assets/ (see pages.ts). Every figure comes from the JSON API.
  */
 
 export const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#1d3557"/><path d="M8 22h16M8 16h11M8 10h6" stroke="#fff" stroke-width="3.2" stroke-linecap="round"/></svg>`;
@@ -53,72 +53,27 @@ const STYLE = String.raw`
   ol.timeline { background: #fff; border-radius: 8px; padding: 10px 10px 10px 34px; margin: 0; }
   ol.timeline li { overflow-wrap: anywhere; }
   #token-form[hidden] { display: none; }
+  /* Narrow screens: each row of a .cards table is a card, each cell a "label value" line. */
+  @media (max-width: 640px) {
+    table.cards thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+    table.cards, table.cards tbody, table.cards tr { display: block; width: 100%; }
+    table.cards tr { border-bottom: 2px solid #d5dae1; padding: 4px 0; }
+    table.cards th, table.cards td { display: flex; justify-content: space-between; gap: 12px; border-bottom: 0; padding: 3px 10px; white-space: normal; overflow-wrap: anywhere; }
+    table.cards td[data-label]::before { content: attr(data-label); color: #556; flex: none; }
+    table.cards td div.actions { justify-content: flex-end; }
+  }
   .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 `;
 
-/** The client library, loaded before each page's own script. */
-const COMMON_SCRIPT = String.raw`
-const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'}[c]));
-const LEVELS = ['LOW', 'NORMAL', 'HIGH'];
-const when = (iso) => iso ? new Date(iso).toLocaleString() : '-';
-const jobLink = (id) => '<a href="/dashboard/jobs/' + encodeURIComponent(id) + '">' + esc(id) + '</a>';
-const TOKEN_KEY = 'jobdispatch.adminToken';
-const tokenForm = document.getElementById('token-form');
-let tokenWaiters = [];
-tokenForm.addEventListener('submit', (event) => {
-  event.preventDefault();
-  const value = tokenForm.token.value.trim();
-  if (value === '') return;
-  sessionStorage.setItem(TOKEN_KEY, value);
-  tokenForm.hidden = true;
-  tokenForm.token.value = '';
-  const waiters = tokenWaiters; tokenWaiters = [];
-  for (const resolve of waiters) resolve(value);
-});
-tokenForm.querySelector('[data-cancel]').addEventListener('click', () => {
-  tokenForm.hidden = true;
-  const waiters = tokenWaiters; tokenWaiters = [];
-  for (const resolve of waiters) resolve(undefined);
-});
-/** The admin token: from session storage, or asked once in the token form. */
-function adminToken() {
-  const kept = sessionStorage.getItem(TOKEN_KEY);
-  if (kept) return Promise.resolve(kept);
-  tokenForm.hidden = false;
-  tokenForm.token.focus();
-  return new Promise((resolve) => tokenWaiters.push(resolve));
-}
-/** Calls the JSON API; with admin, sends the token (asking again once if it is refused). */
-async function api(path, options = {}) {
-  const headers = {};
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
-  for (let attempt = 0; attempt < 2; attempt++) {
-    if (options.admin) {
-      const token = await adminToken();
-      if (token === undefined) return { ok: false, status: 0, body: { error: { message: 'no admin token given' } } };
-      headers.authorization = 'Bearer ' + token;
-    }
-    const response = await fetch(path, { method: options.method ?? 'GET', headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body) });
-    const text = await response.text();
-    const body = text === '' ? null : JSON.parse(text);
-    if (response.status === 401 && options.admin && attempt === 0) { sessionStorage.removeItem(TOKEN_KEY); continue; }
-    return { ok: response.ok, status: response.status, body };
-  }
-}
-const resultRegion = document.getElementById('action-result');
-/** Shows what an action did, in the polite live region. */
-function say(message, kind = 'ok') {
-  resultRegion.className = kind;
-  resultRegion.textContent = message;
-}
-const failure = (answer) => answer.body?.error?.message ?? ('HTTP ' + answer.status);
-`;
+/** The page scripts `npm run build` bundles (the entry points of build:client). */
+export const PAGE_SCRIPTS = ['search', 'overview', 'jobs', 'job'] as const;
+export type PageScript = (typeof PAGE_SCRIPTS)[number];
 
 export interface PageOptions {
   readonly title: string;
   readonly body: string;
-  readonly script: string;
+  /** The page's script: the name of its module in client/ (built to /assets/NAME.js); none for a static page. */
+  readonly script?: PageScript;
   /** Which navigation entry is the current page. */
   readonly current: 'search' | 'dashboard' | 'jobs';
 }
@@ -138,8 +93,7 @@ export function page(options: PageOptions): string {
 </form>
 <p id="action-result" role="status" aria-live="polite"></p>
 ${options.body}
-</main><script>${COMMON_SCRIPT}
-${options.script}</script></body></html>`;
+</main>${options.script === undefined ? '' : `<script type="module" src="/assets/${options.script}.js"></script>`}</body></html>`;
 }
 
 export function escapeHtml(text: string): string {

@@ -12,10 +12,7 @@ export const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts',
 /** Generous: the machine is shared and loaded. */
 export const STEP_TIMEOUT_MS = 45_000;
 
-/**
- * Why the browser tests cannot run here, or undefined when they can. Under CI=true a missing
- * browser is a failure (the caller throws), never a skip.
- */
+/** Why the browser tests cannot run here, or undefined when they can (the caller fails, never skips). */
 export function missingBrowser(): string | undefined {
   return existsSync(CHROMIUM_PATH)
     ? undefined

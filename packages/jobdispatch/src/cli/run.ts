@@ -6,11 +6,10 @@
  * handful of options), which parseArgs covers without a dependency.
  *
  * The command runs a `Dispatcher` with no workers on the queue's `RedisBackend`: it claims
- * nothing, and sees every event of the queue while it runs (for `watch`).
+ * nothing; `watch` follows one job with the dispatcher's `watch(id)`.
  */
 import { parseArgs } from 'node:util';
 import { jobNotFound } from '../errors.js';
-import { FINAL_EVENT_TYPES } from '../events.js';
 import {
   DEFAULT_QUEUE,
   DEFAULT_REDIS_URL,
@@ -24,6 +23,7 @@ import {
   type ListableStatus,
   RedisBackend,
   isDispatchError,
+  isFinalEvent,
   isFinalStatus,
 } from '../index.js';
 import { eventLine, jobDetail, jobRows, table } from './format.js';
@@ -48,9 +48,6 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
 /** How long a command other than `watch` may take, by default. */
 export const DEFAULT_COMMAND_TIMEOUT_MS = 10_000;
-/** While watching, how often the record is read again in case its final event was missed. */
-const WATCH_RECHECK_MS = 5000;
-
 export interface CliIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
@@ -66,7 +63,7 @@ Commands:
   counts                record counts by state (--name TYPE for one job type)
   list                  job records (--status S, repeatable; --name TYPE; --limit N; --cursor C)
   show ID               one job record
-  watch ID              follow a job's events until it ends (exit 6 if it failed or was cancelled)
+  watch ID              follow a job until it ends (exit 6 if it failed or was cancelled, 3 if removed)
   cancel ID             cancel a queued, scheduled or running job
   retry ID              queue a failed or cancelled job again
   remove ID             delete a job record that is not running
@@ -349,9 +346,11 @@ function countsTable(counts: JobCounts): string {
 }
 
 /**
- * Prints the job's current record, then its events until its final one; a duplicate is followed
- * to the execution it joined. The record is read again every few seconds, so a missed final
- * event cannot keep it waiting.
+ * Follows the job with the library's `watch(id)`: prints its snapshot (the record), then its
+ * events, and ends with its final one: exit 0 when it completed, 6 when it failed or was
+ * cancelled, 3 when it is unknown or was removed. A duplicate is followed to the execution it
+ * joined. `watch()` reads the record and the log position together, so nothing is missed
+ * between them.
  */
 async function watch(
   dispatcher: Dispatcher,
@@ -362,70 +361,70 @@ async function watch(
   const controller = new AbortController();
   const stop = (): void => controller.abort();
   io.signal?.addEventListener('abort', stop, { once: true });
-  // Listen before reading the record: nothing that happens after the read is missed.
-  const events = dispatcher.events({ signal: controller.signal });
   const print = (event: JobEvent): void =>
     io.stdout(json ? `${JSON.stringify(event)}\n` : `${eventLine(event)}\n`);
+  const printSnapshot = (job: Job): void =>
+    io.stdout(
+      json
+        ? `${JSON.stringify({ type: 'snapshot', jobId: job.id, job })}\n`
+        : `${job.id}  ${job.name}  ${job.status}  attempts ${job.attempts}\n`,
+    );
   try {
     let id = firstId;
-    let job = await dispatcher.get(id);
-    if (job === undefined) return notFound(id, io, json);
     for (;;) {
-      io.stdout(
-        json
-          ? `${JSON.stringify({ type: 'snapshot', jobId: job.id, job })}\n`
-          : `${job.id}  ${job.name}  ${job.status}  attempts ${job.attempts}\n`,
-      );
-      if (job.status === 'duplicated' && job.duplicateOf !== undefined) {
-        id = job.duplicateOf;
-        const original = await dispatcher.get(id);
-        if (original === undefined) return notFound(id, io, json);
-        job = original;
-        continue;
-      }
-      if (isFinalStatus(job.status)) return endOf(job.status);
-      break;
-    }
-    let pending = events.next();
-    for (;;) {
-      let recheck: NodeJS.Timeout | undefined;
-      const tick = new Promise<'recheck'>((resolve) => {
-        recheck = setTimeout(() => resolve('recheck'), WATCH_RECHECK_MS);
-      });
-      const next = await Promise.race([pending, tick]);
-      clearTimeout(recheck);
-      if (next === 'recheck') {
-        const current: Job | undefined = await dispatcher.get(id);
-        if (current === undefined) return notFound(id, io, json);
-        if (isFinalStatus(current.status) && current.status !== 'duplicated') {
-          io.stdout(
-            json
-              ? `${JSON.stringify({ type: 'snapshot', jobId: id, job: current })}\n`
-              : `${id}  ${current.name}  ${current.status}  attempts ${current.attempts}\n`,
-          );
-          return endOf(current.status);
+      /** The job this one turned out to duplicate: watched next. */
+      let joined: string | undefined;
+      try {
+        for await (const event of dispatcher.watch(id, { signal: controller.signal })) {
+          if (event.type === 'snapshot') {
+            printSnapshot(event.job);
+            if (event.job.status === 'duplicated' && event.job.duplicateOf !== undefined) {
+              joined = event.job.duplicateOf;
+              break;
+            }
+            if (isFinalStatus(event.job.status)) return endOf(event.job.status);
+            continue;
+          }
+          print(event);
+          if (event.type === 'duplicated' && event.duplicateOf !== undefined) {
+            joined = event.duplicateOf;
+            break;
+          }
+          if (event.type === 'removed') return removed(id, io, json);
+          if (isFinalEvent(event)) return endOf(event.type);
         }
+      } catch (error) {
+        if (isDispatchError(error) && error.code === 'JOB_NOT_FOUND') {
+          return notFound(id, io, json);
+        }
+        throw error;
+      }
+      if (joined !== undefined) {
+        id = joined;
         continue;
       }
-      if (next.done) {
-        io.stderr('jobdispatch: watch stopped before the job ended\n');
+      // The iteration ended without a final event: interrupted, or the record is gone (removed
+      // while the watcher had fallen behind a trimmed log).
+      if (controller.signal.aborted) {
+        io.stderr(`jobdispatch: watch of ${id} interrupted before the job ended\n`);
         return ExitCode.Error;
       }
-      pending = events.next();
-      const event = next.value;
-      if (event.type === 'gap' || event.jobId !== id) continue;
-      print(event);
-      if (event.type === 'duplicated' && event.duplicateOf !== undefined) {
-        id = event.duplicateOf;
-        continue;
-      }
-      if (event.type === 'removed') return notFound(id, io, json);
-      if (FINAL_EVENT_TYPES.has(event.type)) return endOf(event.type);
+      if ((await dispatcher.get(id)) === undefined) return removed(id, io, json);
+      io.stderr(`jobdispatch: watch of ${id} stopped before the job ended\n`);
+      return ExitCode.Error;
     }
   } finally {
     io.signal?.removeEventListener('abort', stop);
     controller.abort();
   }
+}
+
+function removed(id: string, io: CliIo, json: boolean): ExitCode {
+  return report(
+    new DispatchError('JOB_NOT_FOUND', `job ${id} was removed while it was watched`),
+    io,
+    json,
+  );
 }
 
 function endOf(status: string): ExitCode {
