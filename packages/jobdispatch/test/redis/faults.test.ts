@@ -265,6 +265,47 @@ describe('RedisBackend under faults', redisSuite(), () => {
   );
 
   it(
+    'shows no job running in stats() once the job of a SIGKILLed worker was reclaimed and ended',
+    { timeout: 60_000 },
+    async () => {
+      const observer = dispatcher(REDIS_URL, 0, 500);
+      const { queue } = observer;
+      await observer.d.start();
+      const runningNow = async (d: Dispatcher): Promise<number> =>
+        (await d.stats()).types['Work']?.running ?? 0;
+      const until = async (d: Dispatcher, want: number, what: string): Promise<void> => {
+        const limit = Date.now() + 10_000;
+        while ((await runningNow(d)) !== want) {
+          assert.ok(Date.now() < limit, `${what}: running ${await runningNow(d)}, not ${want}`);
+          await sleep(25);
+        }
+      };
+      const doomed = new WorkerProcess({ queue, workers: 1, leaseMs: 500, hangs: true });
+      try {
+        await doomed.ready();
+        const job = await observer.d.submit({ name: 'Work' });
+        await doomed.waitFor((line) => line.type === 'started' && line.id === job.id);
+        await until(observer.d, 1, 'while the doomed worker runs it');
+        doomed.kill('SIGKILL');
+        await doomed.exited;
+        const backend = new RedisBackend({ url: REDIS_URL, queue, leaseMs: 500 });
+        const rescue = new Dispatcher({ workers: 1, backend, onError: () => undefined });
+        dispatchers.push(rescue);
+        rescue.register({ jobType: 'Work', execute: () => 'rescued' });
+        await rescue.start();
+        assert.equal(await within(observer.d.wait(job.id), 20_000, 'wait()'), 'rescued');
+        assert.equal((await observer.d.get(job.id))?.attempts, 2, 'claimed again after the lease');
+        await until(observer.d, 0, 'the observer, after the end');
+        await until(rescue, 0, 'the rescuer, after the end');
+        assert.equal((await observer.d.counts({ name: 'Work' })).running, 0);
+      } finally {
+        doomed.kill('SIGKILL');
+        await doomed.exited;
+      }
+    },
+  );
+
+  it(
     'ends a wait with JOB_NOT_FOUND when the record is deleted under it',
     { ...ownRedisTest(), timeout: 60_000 },
     async () => {
