@@ -84,7 +84,7 @@ describe('the service on a failing Redis', redisSuite(), () => {
       cleanups.push(() => server.stop());
       const proxy = new SlowProxy(server, 10); // every read of the record takes a while
       cleanups.push(() => proxy.close());
-      const { dispatcher, port } = await appOn(await proxy.listen());
+      const { dispatcher, app, port } = await appOn(await proxy.listen());
       const job = await dispatcher.submit({ name: 'Analytics' });
       const baseline = listenerCount(dispatcher);
       const random = seeded(11);
@@ -99,8 +99,19 @@ describe('the service on a failing Redis', redisSuite(), () => {
         });
       });
       await Promise.all(clients);
-      const until = Date.now() + 15_000;
-      while (listenerCount(dispatcher) !== baseline && Date.now() < until) await sleep(50);
+      // The server handles a request after its client left, often well after: wait until every
+      // socket is closed on the server's side too and the count has stayed at the baseline for
+      // a second (a leaked stream's listener stays; a closed one's goes away within milliseconds).
+      const connections = (): Promise<number> =>
+        new Promise((resolve) => app.server.getConnections((_error, count) => resolve(count)));
+      const until = Date.now() + 20_000;
+      let steadySince = Date.now();
+      while (Date.now() < until) {
+        if ((await connections()) > 0 || listenerCount(dispatcher) !== baseline)
+          steadySince = Date.now();
+        else if (Date.now() - steadySince >= 1000) break;
+        await sleep(50);
+      }
       assert.equal(
         listenerCount(dispatcher),
         baseline,
