@@ -16,7 +16,7 @@ import {
   isDispatchError,
   type JobHandler,
 } from '../../src/index.js';
-import { POISON } from '../poison.js';
+import { POISON, POISON_RESULTS } from '../poison.js';
 import { OwnRedis, SlowProxy, ownRedisTest } from './own-redis.js';
 import { WorkerProcess } from './processes.js';
 import { REDIS_URL, deleteQueues, randomQueue, redisSuite } from './redis-env.js';
@@ -133,7 +133,7 @@ describe('RedisBackend under faults', redisSuite(), () => {
     ownRedisTest(),
     async () => {
       const server = await ownRedis();
-      const { d } = dispatcher(server.url, 0);
+      const { d, errors } = dispatcher(server.url, 1);
       await d.start();
       const job = await d.submit({ name: 'Quick' });
       await server.stop();
@@ -154,6 +154,10 @@ describe('RedisBackend under faults', redisSuite(), () => {
         );
         assert.ok(isDispatchError(error, 'BACKEND_UNAVAILABLE'), `${name}: ${String(error)}`);
       }
+      // What the backend and the dispatcher reported meanwhile (lost connections, failed claims
+      // and event reads) are DispatchErrors too, not the Redis client's own errors.
+      assert.ok(errors.length > 0, 'the outage was reported');
+      for (const error of errors) assert.ok(isDispatchError(error), String(error));
     },
   );
 
@@ -224,6 +228,29 @@ describe('RedisBackend under faults', redisSuite(), () => {
       );
       assert.equal(await within(d.wait(fine.id), 10_000, 'wait(fine)'), 'ok');
       assert.equal((await d.get(poisoned.id))?.status, JobStatus.Failed);
+    });
+  }
+
+  for (const [what, make] of Object.entries(POISON_RESULTS)) {
+    it(`fails only the job whose handler returns ${what} on Redis, not the finishes batched with it`, async () => {
+      const { d } = dispatcher(REDIS_URL, 4);
+      d.register({ jobType: 'Poison', execute: () => Promise.resolve(make()) });
+      d.register(quick);
+      const fine: string[] = [];
+      for (let i = 0; i < 3; i++) fine.push((await d.submit({ name: 'Quick', params: { ms: 0 } })).id);
+      const poisoned = await d.submit({ name: 'Poison' });
+      for (let i = 0; i < 3; i++) fine.push((await d.submit({ name: 'Quick', params: { ms: 0 } })).id);
+      await d.start();
+      await within(
+        assert.rejects(d.wait(poisoned.id), (e) => isDispatchError(e, 'JOB_FAILED')),
+        10_000,
+        'wait(poisoned)',
+      );
+      for (const id of fine) assert.equal(await within(d.wait(id), 10_000, `wait(${id})`), 'ok');
+      const record = await d.get(poisoned.id);
+      assert.equal(record?.status, JobStatus.Failed);
+      // A Proxy fails as a throw (resolving it reads its `then`); the others as a result.
+      assert.match(record?.error?.message ?? '', what.startsWith('a Proxy') ? /trap/ : /result/);
     });
   }
 
