@@ -128,6 +128,15 @@ describe('hostile requests', () => {
     }
   });
 
+  it('redirects the docs page asked with a query string to the page, not to itself', async () => {
+    for (const url of ['/docs/static/index.html?a=1', '/docs/static/index.html?x=%5C&y']) {
+      const response = await service.app.inject(url);
+      assert.equal(response.statusCode, 302, response.body);
+      assert.equal(response.headers.location, '/docs/');
+    }
+    assert.equal((await service.app.inject('/docs/')).statusCode, 200);
+  });
+
   it('answers 401 before validating the params or the body of an admin route', async () => {
     const cases = [
       { method: 'POST' as const, url: `/v1/jobs/${'x'.repeat(150)}/cancel` },
