@@ -182,6 +182,7 @@ describe('the service on a failing Redis', redisSuite(), () => {
       const job = await service.dispatcher.submit({ name: 'Analytics' });
       await server.stop();
       const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
+      const json = { ...auth, 'content-type': 'application/json' };
       const requests: [string, RequestInit?][] = [
         [`/v1/jobs/${job.id}`],
         [`/v1/jobs/${job.id}/events`],
@@ -191,21 +192,52 @@ describe('the service on a failing Redis', redisSuite(), () => {
         [planningUrl({ location: 'San Jose, CA, USA', price: 2 })],
         ['/v1/analytics', { method: 'POST', headers: auth }],
         ['/v1/analytics/latest'],
+        ['/v1/queue/counts'],
+        ['/v1/jobs?status=queued'],
+        ['/v1/dashboard/overview'],
+        [`/v1/dashboard/jobs/${job.id}`],
+        [`/v1/jobs/${job.id}/retry`, { method: 'POST', headers: auth }],
+        [`/v1/jobs/${job.id}`, { method: 'DELETE', headers: auth }],
+        ['/v1/queue/pause', { method: 'POST', headers: auth }],
+        [
+          `/v1/jobs/${job.id}/priority`,
+          { method: 'POST', headers: json, body: JSON.stringify({ priority: 2 }) },
+        ],
+        ['/v1/jobs/retry-failed', { method: 'POST', headers: json, body: '{"name":"Analytics"}' }],
       ];
-      for (const [path, init] of requests) {
-        const response = await fetch(`${service.url!}${path}`, {
-          ...init,
-          signal: AbortSignal.timeout(20_000),
-        });
-        const body = await response.text();
-        assert.equal(response.status, 503, `${path}: ${body}`);
-        assert.ok(response.headers.get('retry-after') !== null, `${path}: Retry-After`);
-        assert.doesNotMatch(
-          body,
-          /ECONNREFUSED|MaxRetriesPerRequest|Connection is closed|max retries/i,
-          path,
-        );
+      // All at once: each waits for the client's own retries to run out.
+      await Promise.all(
+        requests.map(async ([path, init]) => {
+          const response = await fetch(`${service!.url!}${path}`, {
+            ...init,
+            signal: AbortSignal.timeout(20_000),
+          });
+          const body = await response.text();
+          assert.equal(response.status, 503, `${path}: ${body}`);
+          assert.ok(response.headers.get('retry-after') !== null, `${path}: Retry-After`);
+          assert.doesNotMatch(
+            body,
+            /ECONNREFUSED|MaxRetriesPerRequest|Connection is closed|max retries/i,
+            path,
+          );
+        }),
+      );
+      // The dashboard's overview stream stays open and says the backend is unavailable, in the
+      // service's words.
+      const stream = await fetch(`${service.url!}/v1/dashboard/overview/stream`, {
+        signal: AbortSignal.timeout(20_000),
+      });
+      assert.equal(stream.status, 200);
+      const reader = stream.body!.pipeThrough(new TextDecoderStream()).getReader();
+      let text = '';
+      while (!/event: unavailable\ndata: .*\n\n/.test(text)) {
+        const { value, done } = await reader.read();
+        assert.ok(!done, `the stream ended: ${text}`);
+        text += value;
       }
+      await reader.cancel();
+      assert.match(text, /"code":"BACKEND_UNAVAILABLE"/);
+      assert.doesNotMatch(text, /ECONNREFUSED|MaxRetriesPerRequest|Connection is closed|127\.0\.0\.1/i);
     },
   );
 });
