@@ -160,6 +160,18 @@ describe('the service on a failing Redis', redisSuite(), () => {
     },
   );
 
+  it('reports the queue entries Redis moved aside in /v1/queue/counts', async () => {
+    const { backend, port } = await appOn(REDIS_URL);
+    const redis = inspector();
+    await redis.lpush(`${backend.keyPrefix}q:1:T`, 'no-separator');
+    await redis.sadd(`${backend.keyPrefix}t:1`, 'T');
+    redis.disconnect();
+    assert.deepEqual(await backend.claim({ max: 1, remaining: new Map() }), []);
+    const response = await fetch(`http://127.0.0.1:${port}/v1/queue/counts`);
+    assert.equal(response.status, 200);
+    assert.equal(((await response.json()) as { corrupt?: number }).corrupt, 1);
+  });
+
   it(
     'answers 503 with Retry-After on every endpoint that needs Redis while it is down, without its raw text',
     { ...ownRedisTest(), timeout: 120_000 },
