@@ -128,6 +128,30 @@ describe('hostile requests', () => {
     }
   });
 
+  it('answers 401 to a junk body on every admin route without a token', async () => {
+    const routes: [('POST' | 'DELETE'), string][] = [
+      ['POST', '/v1/analytics'],
+      ['POST', '/v1/queue/pause'],
+      ['POST', '/v1/queue/resume'],
+      ['POST', '/v1/jobs/retry-failed'],
+      ['POST', '/v1/jobs/some-id/retry'],
+      ['POST', '/v1/jobs/some-id/cancel'],
+      ['POST', '/v1/jobs/some-id/priority'],
+      ['DELETE', '/v1/jobs/some-id'],
+    ];
+    for (const [method, url] of routes) {
+      for (const payload of [deep, '{not json', '{"priority":"0x1","extra":1}']) {
+        const response = await service.app.inject({
+          method,
+          url,
+          headers: { 'content-type': 'application/json' },
+          payload,
+        });
+        assert.equal(response.statusCode, 401, `${method} ${url}: ${response.body.slice(0, 200)}`);
+      }
+    }
+  });
+
   it('redirects the docs page asked with a query string to the page, not to itself', async () => {
     for (const url of ['/docs/static/index.html?a=1', '/docs/static/index.html?x=%5C&y']) {
       const response = await service.app.inject(url);
