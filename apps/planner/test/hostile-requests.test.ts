@@ -279,3 +279,37 @@ describe('closing with open streams', () => {
     for (const stream of streams) await stream.body?.cancel().catch(() => undefined);
   });
 });
+
+describe('clients that leave at once', () => {
+  it('leaves no event listener behind when dashboard overview streams close 0-50 ms after sending', async () => {
+    const service = await startTestService({ http: true, port: 0, host: '127.0.0.1', workers: 0 });
+    try {
+      const hub = (service.dispatcher as unknown as { hub: { size: number } }).hub;
+      const port = Number(new URL(service.url!).port);
+      const baseline = hub.size;
+      const clients = Array.from({ length: 100 }, (_, i) => {
+        const { socket, closed } = rawClient(
+          port,
+          'GET /v1/dashboard/overview/stream HTTP/1.1\r\nHost: x\r\n\r\n',
+        );
+        setTimeout(() => socket.destroy(), i % 51);
+        return closed;
+      });
+      await Promise.all(clients);
+      // A request may be handled after its client left: wait until the server closed every
+      // socket and the count stayed at the baseline for a second.
+      const connections = (): Promise<number> =>
+        new Promise((resolve) => service.app.server.getConnections((_e, count) => resolve(count)));
+      const until = Date.now() + 20_000;
+      let steadySince = Date.now();
+      while (Date.now() < until) {
+        if ((await connections()) > 0 || hub.size !== baseline) steadySince = Date.now();
+        else if (Date.now() - steadySince >= 1000) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.equal(hub.size, baseline, 'every overview stream of a client that left was closed');
+    } finally {
+      await service.close();
+    }
+  });
+});

@@ -140,6 +140,7 @@ export function dashboardRoutes(app: FastifyInstance, deps: DashboardRoutesDeps)
       };
       streams.add(end);
       raw.on('close', end);
+      if (request.raw.socket.destroyed) end(); // the client left before the stream opened
       void send();
     },
   );
