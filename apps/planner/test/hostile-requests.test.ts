@@ -113,7 +113,10 @@ describe('hostile requests', () => {
       });
       assert.equal(response.statusCode, 400, response.body);
       const { message } = response.json<{ error: { message: string } }>().error;
-      assert.ok(message.length <= MAX_MESSAGE_LENGTH, `the message is ${message.length} characters`);
+      assert.ok(
+        message.length <= MAX_MESSAGE_LENGTH,
+        `the message is ${message.length} characters`,
+      );
       assert.ok(message.startsWith(`${field} `), message);
     });
   }
@@ -129,7 +132,7 @@ describe('hostile requests', () => {
   });
 
   it('answers 401 to a junk body on every admin route without a token', async () => {
-    const routes: [('POST' | 'DELETE'), string][] = [
+    const routes: ['POST' | 'DELETE', string][] = [
       ['POST', '/v1/analytics'],
       ['POST', '/v1/queue/pause'],
       ['POST', '/v1/queue/resume'],

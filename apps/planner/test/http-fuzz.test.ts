@@ -259,35 +259,32 @@ function requests(jobIds: readonly string[]): fc.Arbitrary<FuzzRequest> {
       fc.constantFrom('Planning', 'Analytics', 'Nothing'),
     )
     .chain(([[method, path, field], auth, type, name]) =>
-      fieldBody(field, fc.constant(name)).map(
-        (body): FuzzRequest => ({
-          method,
-          path,
-          headers: { ...auth, ...type },
-          body,
-          names: [field, ...bodyNames],
-        }),
-      ),
+      fieldBody(field, fc.constant(name)).map((body): FuzzRequest => ({
+        method,
+        path,
+        headers: { ...auth, ...type },
+        body,
+        names: [field, ...bodyNames],
+      })),
     );
   const jobAdmin = fc
     .tuple(id, token, contentType, fc.constantFrom('retry', 'priority', 'delete'))
     .chain(([jobId, auth, type, action]) =>
-      fieldBody('priority', fc.integer({ min: -1, max: 3 })).map(
-        (body): FuzzRequest =>
-          action === 'delete'
-            ? {
-                method: 'DELETE',
-                path: `/v1/jobs/${jobId}`,
-                headers: auth,
-                names: ['id', 'params', 'path parameter', 'request URL'],
-              }
-            : {
-                method: 'POST',
-                path: `/v1/jobs/${jobId}/${action}`,
-                headers: { ...auth, ...type },
-                ...(action === 'priority' && { body }),
-                names: ['id', 'priority', 'params', 'path parameter', 'request URL', ...bodyNames],
-              },
+      fieldBody('priority', fc.integer({ min: -1, max: 3 })).map((body): FuzzRequest =>
+        action === 'delete'
+          ? {
+              method: 'DELETE',
+              path: `/v1/jobs/${jobId}`,
+              headers: auth,
+              names: ['id', 'params', 'path parameter', 'request URL'],
+            }
+          : {
+              method: 'POST',
+              path: `/v1/jobs/${jobId}/${action}`,
+              headers: { ...auth, ...type },
+              ...(action === 'priority' && { body }),
+              names: ['id', 'priority', 'params', 'path parameter', 'request URL', ...bodyNames],
+            },
       ),
     );
   const resume = fc
@@ -336,15 +333,13 @@ function requests(jobIds: readonly string[]): fc.Arbitrary<FuzzRequest> {
       headers: {},
       names: ['id', 'params', 'path parameter', 'request URL', 'querystring'],
     }));
-  const overviewStream = query({ a: text }).map(
-    (q): FuzzRequest => ({
-      method: 'GET',
-      path: q === '' ? '/v1/dashboard/overview/stream' : `/v1/dashboard/overview/stream?${q}`,
-      headers: {},
-      names: ['querystring'],
-      stream: true,
-    }),
-  );
+  const overviewStream = query({ a: text }).map((q): FuzzRequest => ({
+    method: 'GET',
+    path: q === '' ? '/v1/dashboard/overview/stream' : `/v1/dashboard/overview/stream?${q}`,
+    headers: {},
+    names: ['querystring'],
+    stream: true,
+  }));
   return fc.oneof(
     { weight: 4, arbitrary: planning },
     { weight: 3, arbitrary: analytics },
@@ -363,10 +358,10 @@ function requests(jobIds: readonly string[]): fc.Arbitrary<FuzzRequest> {
 /** The first chunk of a streamed answer; then the stream is left (its server side must close). */
 async function firstChunk(response: Response): Promise<string> {
   assert.match(response.headers.get('content-type') ?? '', /^text\/event-stream/);
-  const reader = response.body!.getReader();
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
   const { value } = await reader.read();
   await reader.cancel();
-  return new TextDecoder().decode(value);
+  return value ?? '';
 }
 
 describe('HTTP fuzzing', () => {

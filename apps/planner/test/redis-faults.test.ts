@@ -249,7 +249,10 @@ describe('the service on a failing Redis', redisSuite(), () => {
       }
       await reader.cancel();
       assert.match(text, /"code":"BACKEND_UNAVAILABLE"/);
-      assert.doesNotMatch(text, /ECONNREFUSED|MaxRetriesPerRequest|Connection is closed|127\.0\.0\.1/i);
+      assert.doesNotMatch(
+        text,
+        /ECONNREFUSED|MaxRetriesPerRequest|Connection is closed|127\.0\.0\.1/i,
+      );
     },
   );
 });

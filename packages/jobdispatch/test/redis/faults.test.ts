@@ -237,9 +237,11 @@ describe('RedisBackend under faults', redisSuite(), () => {
       d.register({ jobType: 'Poison', execute: () => Promise.resolve(make()) });
       d.register(quick);
       const fine: string[] = [];
-      for (let i = 0; i < 3; i++) fine.push((await d.submit({ name: 'Quick', params: { ms: 0 } })).id);
+      for (let i = 0; i < 3; i++)
+        fine.push((await d.submit({ name: 'Quick', params: { ms: 0 } })).id);
       const poisoned = await d.submit({ name: 'Poison' });
-      for (let i = 0; i < 3; i++) fine.push((await d.submit({ name: 'Quick', params: { ms: 0 } })).id);
+      for (let i = 0; i < 3; i++)
+        fine.push((await d.submit({ name: 'Quick', params: { ms: 0 } })).id);
       await d.start();
       await within(
         assert.rejects(d.wait(poisoned.id), (e) => isDispatchError(e, 'JOB_FAILED')),
@@ -318,7 +320,7 @@ describe('RedisBackend under faults', redisSuite(), () => {
         const backend = new RedisBackend({ url: REDIS_URL, queue, leaseMs: 500 });
         const rescue = new Dispatcher({ workers: 1, backend, onError: () => undefined });
         dispatchers.push(rescue);
-        rescue.register({ jobType: 'Work', execute: () => 'rescued' });
+        rescue.register({ jobType: 'Work', execute: () => Promise.resolve('rescued') });
         await rescue.start();
         assert.equal(await within(observer.d.wait(job.id), 20_000, 'wait()'), 'rescued');
         assert.equal((await observer.d.get(job.id))?.attempts, 2, 'claimed again after the lease');
