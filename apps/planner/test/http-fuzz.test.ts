@@ -25,6 +25,8 @@ interface FuzzRequest {
   readonly body?: string;
   /** Names a 400 from this route may blame. */
   readonly names: readonly string[];
+  /** A stream that never ends by itself (the dashboard overview): read its head, then leave. */
+  readonly stream?: boolean;
 }
 
 /** Strings an attacker tries for a number. */
@@ -215,12 +217,151 @@ function requests(jobIds: readonly string[]): fc.Arbitrary<FuzzRequest> {
       headers: {},
       names: ['querystring'],
     }));
+  const statuses = fc.oneof(
+    fc.constantFrom('queued', 'running', 'failed', 'completed,cancelled', 'scheduled'),
+    fc.constantFrom('done', 'queued,', ',', 'QUEUED', 'failed, nope'),
+    fc.string({ maxLength: 20 }),
+  );
+  const list = query({
+    status: statuses,
+    name: fc.oneof(fc.constantFrom('Planning', 'Analytics'), text),
+    limit: fc.oneof(fc.constantFrom('1', '50', '500'), hostileNumber),
+    cursor: fc.oneof(text, fc.base64String({ maxLength: 60 })),
+  }).map((q): FuzzRequest => ({
+    method: 'GET',
+    path: q === '' ? '/v1/jobs' : `/v1/jobs?${q}`,
+    headers: {},
+    names: ['status', 'name', 'limit', 'cursor', 'querystring'],
+  }));
+  const counts = query({ name: text }).map((q): FuzzRequest => ({
+    method: 'GET',
+    path: q === '' ? '/v1/queue/counts' : `/v1/queue/counts?${q}`,
+    headers: {},
+    names: ['name', 'querystring'],
+  }));
+  /** A body with one named field: a fitting value, a hostile one, or something else entirely. */
+  const fieldBody = (field: string, fitting: fc.Arbitrary<unknown>): fc.Arbitrary<string> =>
+    fc.oneof(
+      fc.oneof(fitting, fc.jsonValue(), text).map((value) => JSON.stringify({ [field]: value })),
+      hostileNumber.map((value) => `{"${field}":${value}}`),
+      jsonBody,
+    );
+  const bodyNames = ['body', 'JSON', 'Content-Type', 'content-type'];
+  const admin = fc
+    .tuple(
+      fc.constantFrom(
+        ['POST', '/v1/queue/pause', 'name'],
+        ['POST', '/v1/queue/resume', 'name'],
+        ['POST', '/v1/jobs/retry-failed', 'name'],
+      ),
+      token,
+      contentType,
+      fc.constantFrom('Planning', 'Analytics', 'Nothing'),
+    )
+    .chain(([[method, path, field], auth, type, name]) =>
+      fieldBody(field, fc.constant(name)).map((body): FuzzRequest => ({
+        method,
+        path,
+        headers: { ...auth, ...type },
+        body,
+        names: [field, ...bodyNames],
+      })),
+    );
+  const jobAdmin = fc
+    .tuple(id, token, contentType, fc.constantFrom('retry', 'priority', 'delete'))
+    .chain(([jobId, auth, type, action]) =>
+      fieldBody('priority', fc.integer({ min: -1, max: 3 })).map((body): FuzzRequest =>
+        action === 'delete'
+          ? {
+              method: 'DELETE',
+              path: `/v1/jobs/${jobId}`,
+              headers: auth,
+              names: ['id', 'params', 'path parameter', 'request URL'],
+            }
+          : {
+              method: 'POST',
+              path: `/v1/jobs/${jobId}/${action}`,
+              headers: { ...auth, ...type },
+              ...(action === 'priority' && { body }),
+              names: ['id', 'priority', 'params', 'path parameter', 'request URL', ...bodyNames],
+            },
+      ),
+    );
+  const resume = fc
+    .tuple(
+      fc.constantFrom(...jobIds),
+      fc.oneof(
+        fc.constantFrom('0-0', '1-1', '99999999999999-0', '1', '0001'),
+        fc.constantFrom('-1', '1-', 'a-b', '1-2-3', '9'.repeat(30), ''),
+        fc.string({ maxLength: 30 }),
+      ),
+      fc.boolean(),
+    )
+    .map(([jobId, after, asHeader]): FuzzRequest => {
+      const header = asHeader && /^[\x20-\x7e]*$/.test(after);
+      return {
+        method: 'GET',
+        path: header
+          ? `/v1/jobs/${jobId}/events`
+          : `/v1/jobs/${jobId}/events?${new URLSearchParams({ after }).toString()}`,
+        headers: header ? { 'last-event-id': after } : {},
+        names: ['after', 'Last-Event-ID', 'querystring'],
+      };
+    });
+  const pages = fc
+    .tuple(
+      fc.oneof(
+        fc.constantFrom(
+          '/v1/dashboard/overview',
+          '/metrics',
+          '/docs/json',
+          '/docs/yaml',
+          '/docs/static/index.html',
+          '/dashboard/jobs',
+          '/favicon.svg',
+          '/favicon.ico',
+        ),
+        id.map((jobId) => `/v1/dashboard/jobs/${jobId}`),
+        id.map((jobId) => `/dashboard/jobs/${jobId}`),
+      ),
+      fc.constantFrom('GET', 'GET', 'HEAD', 'POST'),
+      query({ a: text }),
+    )
+    .map(([path, method, q]): FuzzRequest => ({
+      method,
+      path: q === '' ? path : `${path}?${q}`,
+      headers: {},
+      names: ['id', 'params', 'path parameter', 'request URL', 'querystring'],
+    }));
+  const overviewStream = query({ a: text }).map((q): FuzzRequest => ({
+    method: 'GET',
+    path: q === '' ? '/v1/dashboard/overview/stream' : `/v1/dashboard/overview/stream?${q}`,
+    headers: {},
+    names: ['querystring'],
+    stream: true,
+  }));
   return fc.oneof(
     { weight: 4, arbitrary: planning },
     { weight: 3, arbitrary: analytics },
     { weight: 3, arbitrary: jobs },
+    { weight: 2, arbitrary: list },
+    { weight: 1, arbitrary: counts },
+    { weight: 2, arbitrary: admin },
+    { weight: 2, arbitrary: jobAdmin },
+    { weight: 1, arbitrary: resume },
+    { weight: 1, arbitrary: pages },
+    { weight: 1, arbitrary: overviewStream },
     { weight: 1, arbitrary: fixed },
   );
+}
+
+/** The first chunk of a streamed answer; then the stream is left (its server side must close). */
+async function firstChunk(response: Response): Promise<string> {
+  assert.match(response.headers.get('content-type') ?? '', /^text\/event-stream/);
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  const { value } = await reader.read();
+  await reader.cancel();
+  return value ?? '';
 }
 
 describe('HTTP fuzzing', () => {
@@ -255,10 +396,13 @@ describe('HTTP fuzzing', () => {
             ...(request.body !== undefined && request.method !== 'GET' && { body: request.body }),
             signal: AbortSignal.timeout(REQUEST_BOUND_MS),
           });
-          const body = await response.text();
+          const body =
+            request.stream === true && response.status === 200
+              ? await firstChunk(response)
+              : await response.text();
           statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
           assert.ok(response.status < 500, `${response.status}: ${body.slice(0, 300)}`);
-          if (response.status === 400) {
+          if (response.status === 400 && request.method !== 'HEAD') {
             const { message } = (JSON.parse(body) as { error: { message: string } }).error;
             assert.ok(
               request.names.some((name) => message.includes(name)),

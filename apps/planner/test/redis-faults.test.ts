@@ -84,7 +84,7 @@ describe('the service on a failing Redis', redisSuite(), () => {
       cleanups.push(() => server.stop());
       const proxy = new SlowProxy(server, 10); // every read of the record takes a while
       cleanups.push(() => proxy.close());
-      const { dispatcher, port } = await appOn(await proxy.listen());
+      const { dispatcher, app, port } = await appOn(await proxy.listen());
       const job = await dispatcher.submit({ name: 'Analytics' });
       const baseline = listenerCount(dispatcher);
       const random = seeded(11);
@@ -99,8 +99,19 @@ describe('the service on a failing Redis', redisSuite(), () => {
         });
       });
       await Promise.all(clients);
-      const until = Date.now() + 15_000;
-      while (listenerCount(dispatcher) !== baseline && Date.now() < until) await sleep(50);
+      // The server handles a request after its client left, often well after: wait until every
+      // socket is closed on the server's side too and the count has stayed at the baseline for
+      // a second (a leaked stream's listener stays; a closed one's goes away within milliseconds).
+      const connections = (): Promise<number> =>
+        new Promise((resolve) => app.server.getConnections((_error, count) => resolve(count)));
+      const until = Date.now() + 20_000;
+      let steadySince = Date.now();
+      while (Date.now() < until) {
+        if ((await connections()) > 0 || listenerCount(dispatcher) !== baseline)
+          steadySince = Date.now();
+        else if (Date.now() - steadySince >= 1000) break;
+        await sleep(50);
+      }
       assert.equal(
         listenerCount(dispatcher),
         baseline,
@@ -149,6 +160,18 @@ describe('the service on a failing Redis', redisSuite(), () => {
     },
   );
 
+  it('reports the queue entries Redis moved aside in /v1/queue/counts', async () => {
+    const { backend, port } = await appOn(REDIS_URL);
+    const redis = inspector();
+    await redis.lpush(`${backend.keyPrefix}q:1:T`, 'no-separator');
+    await redis.sadd(`${backend.keyPrefix}t:1`, 'T');
+    redis.disconnect();
+    assert.deepEqual(await backend.claim({ max: 1, remaining: new Map() }), []);
+    const response = await fetch(`http://127.0.0.1:${port}/v1/queue/counts`);
+    assert.equal(response.status, 200);
+    assert.equal(((await response.json()) as { corrupt?: number }).corrupt, 1);
+  });
+
   it(
     'answers 503 with Retry-After on every endpoint that needs Redis while it is down, without its raw text',
     { ...ownRedisTest(), timeout: 120_000 },
@@ -171,6 +194,7 @@ describe('the service on a failing Redis', redisSuite(), () => {
       const job = await service.dispatcher.submit({ name: 'Analytics' });
       await server.stop();
       const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
+      const json = { ...auth, 'content-type': 'application/json' };
       const requests: [string, RequestInit?][] = [
         [`/v1/jobs/${job.id}`],
         [`/v1/jobs/${job.id}/events`],
@@ -180,21 +204,55 @@ describe('the service on a failing Redis', redisSuite(), () => {
         [planningUrl({ location: 'San Jose, CA, USA', price: 2 })],
         ['/v1/analytics', { method: 'POST', headers: auth }],
         ['/v1/analytics/latest'],
+        ['/v1/queue/counts'],
+        ['/v1/jobs?status=queued'],
+        ['/v1/dashboard/overview'],
+        [`/v1/dashboard/jobs/${job.id}`],
+        [`/v1/jobs/${job.id}/retry`, { method: 'POST', headers: auth }],
+        [`/v1/jobs/${job.id}`, { method: 'DELETE', headers: auth }],
+        ['/v1/queue/pause', { method: 'POST', headers: auth }],
+        [
+          `/v1/jobs/${job.id}/priority`,
+          { method: 'POST', headers: json, body: JSON.stringify({ priority: 2 }) },
+        ],
+        ['/v1/jobs/retry-failed', { method: 'POST', headers: json, body: '{"name":"Analytics"}' }],
       ];
-      for (const [path, init] of requests) {
-        const response = await fetch(`${service.url!}${path}`, {
-          ...init,
-          signal: AbortSignal.timeout(20_000),
-        });
-        const body = await response.text();
-        assert.equal(response.status, 503, `${path}: ${body}`);
-        assert.ok(response.headers.get('retry-after') !== null, `${path}: Retry-After`);
-        assert.doesNotMatch(
-          body,
-          /ECONNREFUSED|MaxRetriesPerRequest|Connection is closed|max retries/i,
-          path,
-        );
+      // All at once: each waits for the client's own retries to run out.
+      await Promise.all(
+        requests.map(async ([path, init]) => {
+          const response = await fetch(`${service!.url!}${path}`, {
+            ...init,
+            signal: AbortSignal.timeout(20_000),
+          });
+          const body = await response.text();
+          assert.equal(response.status, 503, `${path}: ${body}`);
+          assert.ok(response.headers.get('retry-after') !== null, `${path}: Retry-After`);
+          assert.doesNotMatch(
+            body,
+            /ECONNREFUSED|MaxRetriesPerRequest|Connection is closed|max retries/i,
+            path,
+          );
+        }),
+      );
+      // The dashboard's overview stream stays open and says the backend is unavailable, in the
+      // service's words.
+      const stream = await fetch(`${service.url!}/v1/dashboard/overview/stream`, {
+        signal: AbortSignal.timeout(20_000),
+      });
+      assert.equal(stream.status, 200);
+      const reader = stream.body!.pipeThrough(new TextDecoderStream()).getReader();
+      let text = '';
+      while (!/event: unavailable\ndata: .*\n\n/.test(text)) {
+        const { value, done } = await reader.read();
+        assert.ok(!done, `the stream ended: ${text}`);
+        text += value;
       }
+      await reader.cancel();
+      assert.match(text, /"code":"BACKEND_UNAVAILABLE"/);
+      assert.doesNotMatch(
+        text,
+        /ECONNREFUSED|MaxRetriesPerRequest|Connection is closed|127\.0\.0\.1/i,
+      );
     },
   );
 });

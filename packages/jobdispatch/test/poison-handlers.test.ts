@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { Dispatcher, JobStatus, isDispatchError } from '../src/index.js';
-import { POISON } from './poison.js';
+import { POISON, POISON_RESULTS } from './poison.js';
 
 const dispatchers: Dispatcher[] = [];
 
@@ -34,6 +34,24 @@ describe('poison handlers', () => {
       assert.equal(record?.status, JobStatus.Failed);
       assert.equal(typeof record?.error?.message, 'string');
       assert.ok((record?.error?.message ?? '').length > 0);
+    });
+  }
+
+  for (const [what, make] of Object.entries(POISON_RESULTS)) {
+    it(`ends the job, and the jobs finishing with it, when a handler returns ${what}`, async () => {
+      const d = new Dispatcher({ workers: 4, onError: () => undefined });
+      dispatchers.push(d);
+      d.register({ jobType: 'Poison', execute: () => Promise.resolve(make()) });
+      d.register({ jobType: 'Fine', execute: () => Promise.resolve('ok') });
+      await d.start();
+      const fine = [];
+      for (let i = 0; i < 3; i++) fine.push(await d.submit({ name: 'Fine' }));
+      const poisoned = await d.submit({ name: 'Poison' });
+      for (let i = 0; i < 3; i++) fine.push(await d.submit({ name: 'Fine' }));
+      await d.wait(poisoned.id).catch(() => undefined);
+      for (const job of fine) assert.equal(await d.wait(job.id), 'ok');
+      const status = (await d.get(poisoned.id))?.status;
+      assert.ok(status === JobStatus.Completed || status === JobStatus.Failed, status);
     });
   }
 });

@@ -34,3 +34,24 @@ export const POISON: Readonly<Record<string, () => unknown>> = {
   'an Error whose message is not a string': () =>
     Object.assign(new Error(), { message: { nested: true } }),
 };
+
+/** Values a hostile or broken handler may return: none can be stored as JSON as they are. */
+export const POISON_RESULTS: Readonly<Record<string, () => unknown>> = {
+  'a BigInt inside': () => ({ big: 10n }),
+  'a circular object': () => {
+    const circular: Record<string, unknown> = {};
+    circular['self'] = circular;
+    return circular;
+  },
+  ...Object.fromEntries(
+    Object.entries(POISON).map(([what, make]) => [
+      `an object whose toJSON throws ${what}`,
+      () => ({
+        toJSON() {
+          throw make();
+        },
+      }),
+    ]),
+  ),
+  'a Proxy that throws on every trap': () => POISON['a Proxy that throws on every trap']!(),
+};

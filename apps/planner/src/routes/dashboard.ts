@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Dispatcher, Job, JobCounts } from 'jobdispatch';
-import { HttpError } from '../http-errors.js';
+import { HttpError, errorAnswer } from '../http-errors.js';
 import { ANALYTICS_JOB_TYPE, PLANNING_JOB_TYPE } from '../job-types.js';
 import { adminFirst } from './admin-first.js';
 import { jobSchema, jobView } from './jobs.js';
@@ -124,7 +124,10 @@ export function dashboardRoutes(app: FastifyInstance, deps: DashboardRoutesDeps)
           if (!closed) raw.write(`event: overview\ndata: ${JSON.stringify(data)}\n\n`);
         } catch (error) {
           request.log.warn({ err: error }, 'dashboard overview failed');
-          if (!closed) raw.write(`event: unavailable\ndata: ${JSON.stringify(String(error))}\n\n`);
+          // The error as an answer would carry it: its code and the service's own text, never
+          // the Redis client's (addresses, internals), which stays in the log.
+          const { error: data } = errorAnswer(error).body;
+          if (!closed) raw.write(`event: unavailable\ndata: ${JSON.stringify(data)}\n\n`);
         } finally {
           sending = false;
           lastSent = Date.now();
@@ -153,6 +156,7 @@ export function dashboardRoutes(app: FastifyInstance, deps: DashboardRoutesDeps)
       };
       streams.add(end);
       raw.on('close', end);
+      if (request.raw.socket.destroyed) end(); // the client left before the stream opened
       void send();
     },
   );

@@ -22,6 +22,8 @@ const countsSchema = {
     completed: { type: 'integer' },
     failed: { type: 'integer' },
     cancelled: { type: 'integer' },
+    /** Redis only, when above 0: entries its scripts could not read and moved aside. */
+    corrupt: { type: 'integer' },
   },
 } as const;
 

@@ -16,7 +16,7 @@ import {
   isDispatchError,
   type JobHandler,
 } from '../../src/index.js';
-import { POISON } from '../poison.js';
+import { POISON, POISON_RESULTS } from '../poison.js';
 import { OwnRedis, SlowProxy, ownRedisTest } from './own-redis.js';
 import { WorkerProcess } from './processes.js';
 import { REDIS_URL, deleteQueues, randomQueue, redisSuite } from './redis-env.js';
@@ -133,7 +133,7 @@ describe('RedisBackend under faults', redisSuite(), () => {
     ownRedisTest(),
     async () => {
       const server = await ownRedis();
-      const { d } = dispatcher(server.url, 0);
+      const { d, errors } = dispatcher(server.url, 1);
       await d.start();
       const job = await d.submit({ name: 'Quick' });
       await server.stop();
@@ -154,6 +154,10 @@ describe('RedisBackend under faults', redisSuite(), () => {
         );
         assert.ok(isDispatchError(error, 'BACKEND_UNAVAILABLE'), `${name}: ${String(error)}`);
       }
+      // What the backend and the dispatcher reported meanwhile (lost connections, failed claims
+      // and event reads) are DispatchErrors too, not the Redis client's own errors.
+      assert.ok(errors.length > 0, 'the outage was reported');
+      for (const error of errors) assert.ok(isDispatchError(error), String(error));
     },
   );
 
@@ -227,6 +231,31 @@ describe('RedisBackend under faults', redisSuite(), () => {
     });
   }
 
+  for (const [what, make] of Object.entries(POISON_RESULTS)) {
+    it(`fails only the job whose handler returns ${what} on Redis, not the finishes batched with it`, async () => {
+      const { d } = dispatcher(REDIS_URL, 4);
+      d.register({ jobType: 'Poison', execute: () => Promise.resolve(make()) });
+      d.register(quick);
+      const fine: string[] = [];
+      for (let i = 0; i < 3; i++)
+        fine.push((await d.submit({ name: 'Quick', params: { ms: 0 } })).id);
+      const poisoned = await d.submit({ name: 'Poison' });
+      for (let i = 0; i < 3; i++)
+        fine.push((await d.submit({ name: 'Quick', params: { ms: 0 } })).id);
+      await d.start();
+      await within(
+        assert.rejects(d.wait(poisoned.id), (e) => isDispatchError(e, 'JOB_FAILED')),
+        10_000,
+        'wait(poisoned)',
+      );
+      for (const id of fine) assert.equal(await within(d.wait(id), 10_000, `wait(${id})`), 'ok');
+      const record = await d.get(poisoned.id);
+      assert.equal(record?.status, JobStatus.Failed);
+      // A Proxy fails as a throw (resolving it reads its `then`); the others as a result.
+      assert.match(record?.error?.message ?? '', what.startsWith('a Proxy') ? /trap/ : /result/);
+    });
+  }
+
   it(
     'keeps worker processes alive through every poison value, failing only the poisoned jobs',
     { timeout: 120_000 },
@@ -260,6 +289,47 @@ describe('RedisBackend under faults', redisSuite(), () => {
       } finally {
         for (const child of children) child.kill('SIGKILL');
         await Promise.all(children.map((child) => child.exited));
+      }
+    },
+  );
+
+  it(
+    'shows no job running in stats() once the job of a SIGKILLed worker was reclaimed and ended',
+    { timeout: 60_000 },
+    async () => {
+      const observer = dispatcher(REDIS_URL, 0, 500);
+      const { queue } = observer;
+      await observer.d.start();
+      const runningNow = async (d: Dispatcher): Promise<number> =>
+        (await d.stats()).types['Work']?.running ?? 0;
+      const until = async (d: Dispatcher, want: number, what: string): Promise<void> => {
+        const limit = Date.now() + 10_000;
+        while ((await runningNow(d)) !== want) {
+          assert.ok(Date.now() < limit, `${what}: running ${await runningNow(d)}, not ${want}`);
+          await sleep(25);
+        }
+      };
+      const doomed = new WorkerProcess({ queue, workers: 1, leaseMs: 500, hangs: true });
+      try {
+        await doomed.ready();
+        const job = await observer.d.submit({ name: 'Work' });
+        await doomed.waitFor((line) => line.type === 'started' && line.id === job.id);
+        await until(observer.d, 1, 'while the doomed worker runs it');
+        doomed.kill('SIGKILL');
+        await doomed.exited;
+        const backend = new RedisBackend({ url: REDIS_URL, queue, leaseMs: 500 });
+        const rescue = new Dispatcher({ workers: 1, backend, onError: () => undefined });
+        dispatchers.push(rescue);
+        rescue.register({ jobType: 'Work', execute: () => Promise.resolve('rescued') });
+        await rescue.start();
+        assert.equal(await within(observer.d.wait(job.id), 20_000, 'wait()'), 'rescued');
+        assert.equal((await observer.d.get(job.id))?.attempts, 2, 'claimed again after the lease');
+        await until(observer.d, 0, 'the observer, after the end');
+        await until(rescue, 0, 'the rescuer, after the end');
+        assert.equal((await observer.d.counts({ name: 'Work' })).running, 0);
+      } finally {
+        doomed.kill('SIGKILL');
+        await doomed.exited;
       }
     },
   );

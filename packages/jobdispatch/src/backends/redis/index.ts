@@ -47,6 +47,7 @@ import {
 import type { QueueStats } from '../../priority-queue.js';
 import { Batcher } from './batch.js';
 import { RedisLink } from './connection.js';
+import { redisFailure } from './redis-errors.js';
 import { EMPTY_LOG, EventReader, entryFields, readLog } from './event-log.js';
 import { type QueueKeys, queueKeys } from './keys.js';
 import { type RedisBackendOptions, type ResolvedRedisOptions, resolveOptions } from './options.js';
@@ -155,7 +156,10 @@ export class RedisBackend implements Backend {
   private readonly reader: EventReader;
 
   constructor(options: RedisBackendOptions = {}) {
-    this.options = resolveOptions(options);
+    const resolved = resolveOptions(options);
+    // What reaches onError is a DispatchError too, never a raw client error (redis-errors.ts).
+    const report = resolved.onError;
+    this.options = { ...resolved, onError: (error) => report(redisFailure(resolved.url, error)) };
     this.leaseMs = this.options.leaseMs;
     this.keys = queueKeys(this.options.queue);
     this.link = new RedisLink({
