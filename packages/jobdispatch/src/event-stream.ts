@@ -35,6 +35,7 @@ import {
   isFinalEvent,
 } from './events.js';
 import { isFinalStatus } from './job.js';
+import { WAIT_RECHECK_MS } from './outcomes.js';
 
 /** Undelivered events a slow consumer may fall behind by before it re-reads the log instead. */
 export const DEFAULT_EVENT_BUFFER = 10_000;
@@ -263,11 +264,18 @@ class LogCursor implements AsyncIterableIterator<StreamEvent> {
  * after the snapshot when the job has already finished. After a gap (the log trimmed past the
  * watcher), a fresh snapshot instead of the gap. Unknown id: the first `next()` rejects with
  * JOB_NOT_FOUND.
+ *
+ * A record that disappears with no event (deleted behind the library's back, or lost in a
+ * failover that dropped the last writes) would leave the watcher waiting for a final event that
+ * never comes: while it follows, the record is read again every `recheckMs` (the same safety net
+ * as `wait()`), and a record missing at two rechecks in a row ends the iteration with
+ * JOB_NOT_FOUND.
  */
 export async function* watchJob(
   deps: CursorDeps,
   id: string,
   signal: AbortSignal | undefined,
+  recheckMs: number = WAIT_RECHECK_MS,
 ): AsyncGenerator<WatchEvent, void, undefined> {
   let first = true;
   for (;;) {
@@ -279,8 +287,24 @@ export async function* watchJob(
     first = false;
     yield { type: 'snapshot', id: position, jobId: id, job, at: deps.now() };
     if (isFinalStatus(job.status)) return;
-    const options = { after: position, jobId: id, ...(signal !== undefined && { signal }) };
-    const events = followEvents(deps, options);
+    const vanished = new AbortController();
+    const follow =
+      signal === undefined ? vanished.signal : AbortSignal.any([signal, vanished.signal]);
+    const events = followEvents(deps, { after: position, jobId: id, signal: follow });
+    // Missing at two rechecks in a row: a `removed` event, which ends the watch with the event
+    // itself, has had a whole interval to arrive.
+    let missing = 0;
+    const recheck = setInterval(() => {
+      deps.backend.get(id).then(
+        (record) => {
+          missing = record === undefined ? missing + 1 : 0;
+          if (missing >= 2) vanished.abort();
+        },
+        () => undefined, // unreadable now (an outage): the next recheck tries again
+      );
+    }, recheckMs).unref();
+    const stopRecheck = (): void => clearInterval(recheck);
+    deps.closed.addEventListener('abort', stopRecheck, { once: true });
     let gap = false;
     try {
       for await (const event of events) {
@@ -292,8 +316,11 @@ export async function* watchJob(
         if (isFinalEvent(event)) return;
       }
     } finally {
+      stopRecheck();
+      deps.closed.removeEventListener('abort', stopRecheck);
       await events.return?.();
     }
+    if (vanished.signal.aborted && signal?.aborted !== true) throw jobNotFound(id);
     if (!gap) return; // ended by the signal or the dispatcher's stop
   }
 }

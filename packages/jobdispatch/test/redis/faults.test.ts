@@ -335,14 +335,18 @@ describe('RedisBackend under faults', redisSuite(), () => {
   );
 
   it(
-    'ends a wait with JOB_NOT_FOUND when the record is deleted under it',
-    { ...ownRedisTest(), timeout: 60_000 },
+    'ends a wait and a watch with JOB_NOT_FOUND when the record is deleted under it',
+    { ...ownRedisTest(), timeout: 90_000 },
     async () => {
       const server = await ownRedis();
       const { d, backend } = dispatcher(server.url, 0);
       await d.start();
       const job = await d.submit({ name: 'Quick' });
       const waiting = d.wait(job.id);
+      const watch = d.watch(job.id);
+      const snapshot = await watch.next();
+      assert.ok(snapshot.done !== true && snapshot.value.type === 'snapshot', 'a snapshot first');
+      const watching = watch.next();
       const client = server.client();
       assert.equal(
         await client.del(`${backend.keyPrefix}j:${job.id}`),
@@ -354,6 +358,12 @@ describe('RedisBackend under faults', redisSuite(), () => {
         assert.rejects(waiting, (e) => isDispatchError(e, 'JOB_NOT_FOUND')),
         30_000,
         'wait()',
+      );
+      // Two rechecks in a row find the record missing: within 2 x 15 s of the delete.
+      await within(
+        assert.rejects(watching, (e) => isDispatchError(e, 'JOB_NOT_FOUND')),
+        45_000,
+        'watch()',
       );
     },
   );
