@@ -3,9 +3,3 @@ export const PLANNING_JOB_TYPE = 'Planning';
 export const ANALYTICS_JOB_TYPE = 'Analytics';
 /** One live place provider call (a category around a point), limited by the library: place-fetch.ts. */
 export const PLACE_FETCH_JOB_TYPE = 'PlaceFetch';
-/** Every job type the service registers, for the dashboard's overview and the metrics' series. */
-export const JOB_TYPES: readonly string[] = [
-  PLANNING_JOB_TYPE,
-  ANALYTICS_JOB_TYPE,
-  PLACE_FETCH_JOB_TYPE,
-];

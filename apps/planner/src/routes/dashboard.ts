@@ -7,7 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Dispatcher, Job, JobCounts } from 'jobdispatch';
 import { HttpError, errorAnswer } from '../http-errors.js';
-import { JOB_TYPES } from '../job-types.js';
+import { ANALYTICS_JOB_TYPE, PLANNING_JOB_TYPE } from '../job-types.js';
 import { adminFirst } from './admin-first.js';
 import { jobSchema, jobView } from './jobs.js';
 
@@ -65,7 +65,7 @@ export function dashboardRoutes(app: FastifyInstance, deps: DashboardRoutesDeps)
   const { dispatcher } = deps;
   // The service's job types, and every type an event has named since (a job only submitted, or
   // queued by another process, has no stats entry yet).
-  const known = new Set<string>(JOB_TYPES);
+  const known = new Set<string>([PLANNING_JOB_TYPE, ANALYTICS_JOB_TYPE]);
   const offNames = dispatcher.on('*', (event) => known.add(event.name));
   app.addHook('onClose', (_app, done) => {
     offNames();

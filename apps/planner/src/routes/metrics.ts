@@ -13,14 +13,14 @@ import type { FastifyInstance } from 'fastify';
 import type { Dispatcher } from 'jobdispatch';
 import { registerMetrics } from 'jobdispatch/prometheus';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { JOB_TYPES } from '../job-types.js';
+import { ANALYTICS_JOB_TYPE, PLANNING_JOB_TYPE } from '../job-types.js';
 
 export function metricsRoutes(app: FastifyInstance, dispatcher: Dispatcher): void {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const metrics = registerMetrics(dispatcher, {
     registry,
-    types: JOB_TYPES,
+    types: [PLANNING_JOB_TYPE, ANALYTICS_JOB_TYPE],
   });
   app.addHook('onClose', (_app, done) => {
     metrics.detach();
