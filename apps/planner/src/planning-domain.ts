@@ -5,13 +5,12 @@
  * and PlaceFetch for a live provider (its fetches run as jobs on the dispatcher given as `jobs`).
  * Nothing here reads the environment: the configuration is given (config.ts reads it once).
  */
-import { type HandlerOptions, threadedHandler, type ThreadedHandler } from 'jobdispatch';
+import type { HandlerOptions, ThreadedHandler } from 'jobdispatch';
 import { MemoryPlanningEventLog, type PlanningEventLog } from './analytics/event-log.js';
 import { MemoryAnalyticsReportStore, type AnalyticsReportStore } from './analytics/report-store.js';
 import { AnalyticsJobHandler } from './handlers/analytics-job-handler.js';
 import { PlanningJobHandler } from './handlers/planning-job-handler.js';
-import { PLANNING_THREAD_MODULE } from './handlers/planning-thread.js';
-import { PLANNING_JOB_TYPE } from './job-types.js';
+import { planningThreadPool } from './handlers/planning-thread.js';
 import type { PlaceProvider } from './places/catalog.js';
 import { Geocoder } from './places/geocoding.js';
 import type { ProviderLog } from './places/live/left-out.js';
@@ -19,7 +18,7 @@ import { DEFAULT_PLACES_CONFIG, openProvider, type PlacesConfig } from './places
 import type { PlaceCache } from './places/place-cache.js';
 import type { PlaceFetchJobHandler, PlaceFetchJobs } from './places/place-fetch.js';
 import type { RowIssue } from './places/place-rows.js';
-import { Planner, type PlannerOptions, type SolveTask } from './planning/planner.js';
+import { Planner, type PlannerOptions, type SolveInput } from './planning/planner.js';
 import type { SolutionSet } from './planning/solution.js';
 import { MemorySolutionStore, type SolutionStore } from './planning/solution-store.js';
 
@@ -76,10 +75,8 @@ export async function createPlanningDomain(
   const events = options.events ?? new MemoryPlanningEventLog();
   const reports = options.reports ?? new MemoryAnalyticsReportStore();
   const threads = options.planningThreads ?? 0;
-  const pool: ThreadedHandler<SolveTask, SolutionSet> | undefined =
-    threads > 0
-      ? threadedHandler({ jobType: PLANNING_JOB_TYPE, module: PLANNING_THREAD_MODULE, threads })
-      : undefined;
+  const pool: ThreadedHandler<SolveInput, SolutionSet> | undefined =
+    threads > 0 ? planningThreadPool(planner, threads) : undefined;
   return {
     geocoder,
     catalog,

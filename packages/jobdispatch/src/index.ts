@@ -125,6 +125,7 @@ export {
   type ThreadedHandler,
   type ThreadedHandlerOptions,
 } from './threads/threaded-handler.js';
+export { threadData } from './threads/thread-data.js';
 export {
   WAIT_WINDOW_SIZE,
   type DispatcherStats,

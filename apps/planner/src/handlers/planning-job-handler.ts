@@ -10,16 +10,17 @@
  *
  * The solver is CPU-bound: give the handler a `compute` pool running planning-thread.ts
  * (`threadedHandler({ jobType: PLANNING_JOB_TYPE, module: PLANNING_THREAD_MODULE })`) and the
- * solve runs there, capped at the pool's size. The thread is given everything as the task's
- * params (`SolveTask`: the resolution, the gathered places, this handler's solver settings and
- * data source): it reads no environment and opens no catalog, so both sides always agree.
+ * solve runs there, capped at the pool's size. The thread is given the job's `SolveInput` (the
+ * resolution and the gathered places) as params, and the planner's solver settings and data source
+ * once, as the pool's workerData (`planningThreadPool`): it reads no environment and opens no
+ * catalog, so both sides always agree.
  */
 import type { Job, JobContext, JobHandler } from 'jobdispatch';
 import { UnrecoverableError } from 'jobdispatch';
 import { isPlannerError } from '../errors.js';
 import { PLANNING_JOB_TYPE } from '../job-types.js';
 import { decodePlanningJobParams, type PlanningJobParams } from '../planning/job-params.js';
-import type { Planner, SolveTask } from '../planning/planner.js';
+import type { Planner, SolveInput } from '../planning/planner.js';
 import { planningResultOf, type PlanningResult, type SolutionSet } from '../planning/solution.js';
 import { SOLUTION_TTL_MS, type SolutionStore } from '../planning/solution-store.js';
 
@@ -32,11 +33,11 @@ export interface PlanningJobHandlerOptions {
   /** How long a stored solution set lives. Default `SOLUTION_TTL_MS` (24 h). */
   readonly solutionTtlMs?: number;
   /**
-   * Solves elsewhere, typically a `threadedHandler` pool of planning-thread.ts, given a job
-   * whose params are a `SolveTask`. Its `maxConcurrency` becomes this handler's. Default: in
-   * process.
+   * Solves elsewhere, typically a pool of planning-thread.ts made from the same planner
+   * (`planningThreadPool`), given a job whose params are a `SolveInput`. Its `maxConcurrency`
+   * becomes this handler's. Default: in process.
    */
-  readonly compute?: JobHandler<SolveTask, SolutionSet>;
+  readonly compute?: JobHandler<SolveInput, SolutionSet>;
 }
 
 export class PlanningJobHandler implements JobHandler<PlanningJobParams, PlanningResult> {
@@ -46,7 +47,7 @@ export class PlanningJobHandler implements JobHandler<PlanningJobParams, Plannin
   private readonly planner: Planner;
   private readonly solutions: SolutionStore;
   private readonly ttlMs: number;
-  private readonly compute: JobHandler<SolveTask, SolutionSet> | undefined;
+  private readonly compute: JobHandler<SolveInput, SolutionSet> | undefined;
 
   constructor(options: PlanningJobHandlerOptions) {
     this.planner = options.planner;
@@ -67,19 +68,17 @@ export class PlanningJobHandler implements JobHandler<PlanningJobParams, Plannin
       return planningResultOf(cached, request, true);
     }
     const places = await unrecoverableAsync(() => this.planner.gather(resolved, ctx.signal));
-    const task: SolveTask = {
-      resolved,
-      places,
-      settings: this.planner.settings,
-      source: this.planner.catalog.source,
-    };
+    const input: SolveInput = { resolved, places };
     const set =
       this.compute === undefined
-        ? await this.planner.solveTask(task, {
-            signal: ctx.signal,
-            onProgress: (percent, message) => ctx.progress(percent, message),
-          })
-        : await this.compute.execute({ ...job, params: task }, ctx);
+        ? await this.planner.solveTask(
+            { ...input, ...this.planner.solverConfig },
+            {
+              signal: ctx.signal,
+              onProgress: (percent, message) => ctx.progress(percent, message),
+            },
+          )
+        : await this.compute.execute({ ...job, params: input }, ctx);
     await this.solutions.set(set.key, set, this.ttlMs);
     await ctx.progress(100, `stored ${set.plans.length} plans`);
     return planningResultOf(set, request, false);

@@ -103,6 +103,11 @@ export class Planner {
     this.now = now ?? Date.now;
   }
 
+  /** The settings and data source every solve of this planner uses (a solver pool's workerData). */
+  get solverConfig(): SolverConfig {
+    return { settings: this.settings, source: this.provider.source };
+  }
+
   get catalog(): PlaceProvider {
     return this.provider;
   }
@@ -194,13 +199,20 @@ export class Planner {
   }
 }
 
-/** Everything a solve needs, as plain data (what a solver thread is given). */
-export interface SolveTask {
+/** What changes from one solve to the next: a job's params for a solver thread. */
+export interface SolveInput {
   readonly resolved: ResolvedPlanning;
   readonly places: GatheredPlaces;
+}
+
+/** What every solve of one planner shares: a solver thread's pool is given it once, as workerData. */
+export interface SolverConfig {
   readonly settings: SolverSettings;
   readonly source: DataSource;
 }
+
+/** Everything a solve needs, as plain data. */
+export interface SolveTask extends SolveInput, SolverConfig {}
 
 /** Selects each slot's candidates, solves, and labels the set. Pure but for the clock. */
 export async function solvePlaces(

@@ -28,6 +28,8 @@ export interface ThreadSetup {
   readonly module: string;
   /** The job type the pool was created for; the module's handler must declare the same. */
   readonly jobType: string;
+  /** The pool's `workerData` option, as given (a structured clone): what `threadData()` returns. */
+  readonly data?: unknown;
 }
 
 /**

@@ -53,6 +53,13 @@ export interface ThreadedHandlerOptions {
   readonly resourceLimits?: ResourceLimits;
   /** Where errors that belong to no job go (a thread failing while idle). Default: a process warning. */
   readonly onError?: (error: unknown) => void;
+  /**
+   * Configuration for the handler module, given to every thread of the pool when it starts (a
+   * structured clone: plain data, no functions) and read in the module with `threadData()`. The
+   * place for what every job of the type shares (settings, a data source's location), so that the
+   * thread reads neither the environment nor each job's params for it. Default: none.
+   */
+  readonly workerData?: unknown;
 }
 
 export interface ThreadPoolStats {
@@ -122,7 +129,11 @@ class PooledHandler<P, R> implements ThreadedHandler<P, R> {
     this.maxConcurrency = threads;
     this.graceMs = graceMs;
     this.options = options;
-    this.setup = { module: resolveModule(options.module), jobType };
+    this.setup = {
+      module: resolveModule(options.module),
+      jobType,
+      ...(options.workerData !== undefined && { data: cloneable(options.workerData) }),
+    };
     this.Pool = loadPiscina();
   }
 
@@ -228,4 +239,17 @@ function resolveModule(module: URL | string): string {
     SOURCE_TWINS[ext] !== undefined ? path.slice(0, -ext.length) + SOURCE_TWINS[ext] : undefined;
   if (twin !== undefined && existsSync(twin)) return pathToFileURL(twin).href;
   throw invalidArgument('module', 'an existing file', path);
+}
+
+/** The `workerData` option checked here, where its error can name it (a pool would fail later). */
+function cloneable(data: unknown): unknown {
+  try {
+    return structuredClone(data);
+  } catch (error) {
+    throw invalidArgument(
+      'workerData',
+      `structured-cloneable data (${(error as Error).message})`,
+      data,
+    );
+  }
 }

@@ -11,6 +11,7 @@ import {
   JobStatus,
   UnrecoverableError,
   isDispatchError,
+  threadData,
   threadedHandler,
 } from '../../src/index.js';
 import { eventOf, nextEvent } from '../helpers.js';
@@ -219,6 +220,43 @@ describe('threaded handlers: options, modules and closing', () => {
     assert.throws(
       () => threadedHandler({ ...base, module: new URL('./fixtures/missing.js', import.meta.url) }),
       /module must be an existing file, got ".*missing.js"/,
+    );
+  });
+
+  it("gives every thread the pool's workerData, read by the module with threadData()", async () => {
+    const settings = { topK: 3, template: ['visit', 'eat'], at: new Date(0) };
+    const handler = pool({
+      jobType: 'Behaviour',
+      module: BEHAVIOUR,
+      threads: 2,
+      workerData: settings,
+    });
+    const d = dispatcher({ workers: 2 });
+    d.register(handler);
+    await d.start();
+    const jobs = await Promise.all(
+      [1, 2, 3, 4].map(() => d.submit({ name: 'Behaviour', params: { kind: 'thread-data' } })),
+    );
+    for (const job of jobs) assert.deepEqual(await d.wait(job.id), settings);
+    const none = pool({ jobType: 'Behaviour', module: BEHAVIOUR, threads: 1 });
+    const e = dispatcher({ workers: 1 });
+    e.register(none);
+    await e.start();
+    const bare = await e.submit({ name: 'Behaviour', params: { kind: 'thread-data' } });
+    assert.equal(await e.wait(bare.id), undefined, 'no workerData: undefined');
+  });
+
+  it('refuses workerData that cannot be cloned, naming it; threadData() outside a pool is INVALID_STATE', () => {
+    assert.throws(
+      () =>
+        threadedHandler({ jobType: 'Behaviour', module: BEHAVIOUR, workerData: { f: () => 1 } }),
+      (e) =>
+        isDispatchError(e, 'INVALID_ARGUMENT') &&
+        /^workerData must be structured-cloneable/.test(e.message),
+    );
+    assert.throws(
+      () => threadData(),
+      (e) => isDispatchError(e, 'INVALID_STATE') && /threadedHandler pool/.test(e.message),
     );
   });
 
