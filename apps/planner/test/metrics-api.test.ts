@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Service } from '../src/service.js';
 import { startTestService } from './http-helpers.js';
-import { type PrometheusServer, startPrometheus } from './prometheus-server.js';
+import {
+  type PrometheusServer,
+  startPrometheus,
+} from '../../../packages/jobdispatch/test/prometheus-server.js';
 
 /** The value of one exposition line, `name{labels} value`, or undefined when absent. */
 function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
@@ -80,7 +83,7 @@ describe('GET /metrics scraped by a real Prometheus server', () => {
     };
     await service.dispatcher.wait(body.jobId);
     for (const { jobId } of body.backgroundJobs) if (jobId) await service.dispatcher.wait(jobId);
-    prometheus = await startPrometheus(new URL(service.url!).host);
+    prometheus = await startPrometheus(new URL(service.url!).host, 'planner');
   });
   after(async () => {
     await prometheus?.stop();

@@ -33,9 +33,9 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Starts Prometheus scraping `http://TARGET/metrics` (target `host:port`). */
-export async function startPrometheus(target: string): Promise<PrometheusServer> {
-  const storage = mkdtempSync(join(tmpdir(), 'planner-prometheus-'));
+/** Starts Prometheus scraping `http://TARGET/metrics` (target `host:port`), its series labelled `job=JOB`. */
+export async function startPrometheus(target: string, job = 'test'): Promise<PrometheusServer> {
+  const storage = mkdtempSync(join(tmpdir(), 'jobdispatch-prometheus-'));
   const config = join(storage, 'prometheus.yml');
   writeFileSync(
     config,
@@ -44,7 +44,7 @@ export async function startPrometheus(target: string): Promise<PrometheusServer>
       '  scrape_interval: 1s',
       '  scrape_timeout: 1s',
       'scrape_configs:',
-      '  - job_name: planner',
+      `  - job_name: ${job}`,
       '    static_configs:',
       `      - targets: ['${target}']`,
       '',
